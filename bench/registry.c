@@ -1,0 +1,50 @@
+#include "registry.h"
+
+#include <string.h>
+
+extern const struct aib_workload_ops aib_matmul_cpu;
+
+/* Every workload, one line each. */
+static const struct aib_workload_ops *const workloads[] = {
+    &aib_matmul_cpu,
+};
+
+const struct aib_workload_ops *const *aib_registry_workloads(size_t *n)
+{
+    *n = sizeof workloads / sizeof workloads[0];
+    return workloads;
+}
+
+const struct aib_workload_ops *aib_registry_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+        if (strcmp(workloads[i]->name, name) == 0)
+            return workloads[i];
+    return NULL;
+}
+
+int aib_registry_check(struct aib_err *err)
+{
+    size_t n = sizeof workloads / sizeof workloads[0];
+    for (size_t i = 0; i < n; i++) {
+        const struct aib_workload_ops *w = workloads[i];
+        if (w->abi != AIB_WORKLOAD_ABI)
+            return aib_err_set(err, AIB_ERUN, "workload %s: abi %d, expected %d", w->name, w->abi,
+                               AIB_WORKLOAD_ABI);
+        if (!w->name || !w->setup || !w->run || !w->verify || !w->work || !w->teardown ||
+            !w->devices || !w->params.decl || w->params.size == 0)
+            return aib_err_set(err, AIB_ERUN, "workload %s: a required hook is missing",
+                               w->name ? w->name : "(unnamed)");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(workloads[j]->name, w->name) == 0)
+                return aib_err_set(err, AIB_ERUN, "workload %s registered twice", w->name);
+        char scratch[4096];
+        if (w->params.size > sizeof scratch)
+            return aib_err_set(err, AIB_ERUN, "workload %s: params struct too large", w->name);
+        /* Every default must parse and be in range. */
+        int rc = aib_params_defaults(&w->params, scratch, err);
+        if (rc)
+            return aib_err_prefix(err, "workload %s: bad default", w->name);
+    }
+    return 0;
+}

@@ -1,0 +1,211 @@
+/* CUDA backend: loads the nvcc-built plugin (aibench-cuda.so) with dlopen,
+ * so the main binary links no CUDA library and works without a driver.
+ * Every way of failing (no plugin, bad ABI, no driver) leaves the backend
+ * unavailable with a reason, never an error. */
+#include "device.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cuda/aib_cuda_plugin.h"
+
+#define PLUGIN_FILE "aibench-cuda.so"
+
+/* snprintf through a va_list: the reason is truncated to fit on purpose
+ * (a very long path must not turn into a build warning or an error). */
+__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* Finds the plugin: $AIBENCH_CUDA_PLUGIN alone when set, else next to the
+ * executable, else in <prefix>/lib/aibench. On failure `reason` says where
+ * it looked. */
+static bool find_plugin(char *path, size_t len, char *reason, size_t rlen)
+{
+    const char *env = getenv("AIBENCH_CUDA_PLUGIN");
+    char exe[PATH_MAX], a[PATH_MAX + 64], b[PATH_MAX + 64];
+    if (env && env[0]) {
+        snprintf(path, len, "%s", env);
+        if (access(path, F_OK) == 0)
+            return true;
+        say(reason, rlen, "CUDA plugin not found at %s (from AIBENCH_CUDA_PLUGIN)", env);
+        return false;
+    }
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        say(reason, rlen, "CUDA plugin not found (cannot read /proc/self/exe; set AIBENCH_CUDA_PLUGIN)");
+        return false;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(a, sizeof a, "%s/" PLUGIN_FILE, exe);
+    snprintf(b, sizeof b, "%s/../lib/aibench/" PLUGIN_FILE, exe);
+    const char *found = access(a, F_OK) == 0 ? a : access(b, F_OK) == 0 ? b : NULL;
+    if (found) {
+        snprintf(path, len, "%s", found);
+        return true;
+    }
+    say(reason, rlen, "CUDA plugin not found (looked in %s and %s; build it with nvcc: make plugin)", a, b);
+    return false;
+}
+
+/* FP32 lanes per SM by compute capability; 0 when unknown. GA100 (8.0) and
+ * Turing (7.5) have 64; later 8.x, Hopper and Blackwell have 128. */
+static int fp32_lanes(int maj, int min)
+{
+    if (maj == 7 || (maj == 8 && min == 0))
+        return 64;
+    return maj >= 8 ? 128 : 0;
+}
+
+/* FP64:FP32 rate: 1/2 on the data-centre parts, 1/32 on Turing, 1/64 otherwise. */
+static double fp64_ratio(int maj, int min)
+{
+    if ((maj == 8 || maj == 9 || maj == 10) && min == 0)
+        return 0.5;
+    return maj == 7 ? 1.0 / 32 : 1.0 / 64;
+}
+
+static void fmt_version(int v, char *buf, size_t len)
+{
+    if (v > 0)
+        snprintf(buf, len, "%d.%d", v / 1000, (v % 1000) / 10);
+    else
+        snprintf(buf, len, "none");
+}
+
+static int add_gpu(struct aib_devlist *out, int idx, const struct aib_cuda_devinfo *gi, const char *path)
+{
+    struct aib_device d = {.kind = AIB_DEV_CUDA, .platform_index = -1, .index = idx};
+    struct aib_kvlist *p = &d.props;
+    char buf[64];
+    int rc = 0;
+
+    snprintf(d.id, sizeof d.id, "cuda:%d", idx);
+    snprintf(d.name, sizeof d.name, "%s", gi->name);
+    d.cores = gi->sm_count > 0 ? (unsigned)gi->sm_count : 0;
+    d.mem_bytes = gi->total_mem;
+
+    rc = rc ? rc : aib_kv_set(p, "name", gi->name);
+    rc = rc ? rc : aib_kv_setf(p, "compute_capability", "%d.%d", gi->cc_major, gi->cc_minor);
+    rc = rc ? rc : aib_kv_setf(p, "sms", "%d", gi->sm_count);
+    rc = rc ? rc : aib_kv_setf(p, "memory", "%.2f GiB", (double)gi->total_mem / (1ull << 30));
+    rc = rc ? rc : aib_kv_setf(p, "sm_clock", "%d MHz", gi->sm_clock_khz / 1000);
+    rc = rc ? rc : aib_kv_setf(p, "mem_clock", "%d MHz", gi->mem_clock_khz / 1000);
+    rc = rc ? rc : aib_kv_setf(p, "mem_bus_width", "%d-bit", gi->mem_bus_width);
+    if (gi->pcie_gen > 0 && gi->pcie_width > 0)
+        rc = rc ? rc : aib_kv_setf(p, "pcie", "gen%d x%d", gi->pcie_gen, gi->pcie_width);
+    else
+        rc = rc ? rc : aib_kv_set(p, "pcie", "unknown");
+    fmt_version(gi->driver_version, buf, sizeof buf);
+    rc = rc ? rc : aib_kv_set(p, "driver_version", buf);
+    fmt_version(gi->runtime_version, buf, sizeof buf);
+    rc = rc ? rc : aib_kv_set(p, "runtime_version", buf);
+    rc = rc ? rc : aib_kv_set(p, "pci_bus_id", gi->pci_bus_id);
+
+    int lanes = fp32_lanes(gi->cc_major, gi->cc_minor);
+    double ghz = gi->sm_clock_khz / 1e6;
+    if (lanes && ghz > 0 && gi->sm_count > 0) {
+        double r = fp64_ratio(gi->cc_major, gi->cc_minor);
+        d.peak_fp32_gflops = gi->sm_count * lanes * 2 * ghz;
+        d.peak_fp64_gflops = d.peak_fp32_gflops * r;
+        rc = rc ? rc : aib_kv_setf(p, "peak_fp32_gflops", "%.1f", d.peak_fp32_gflops);
+        rc = rc ? rc : aib_kv_setf(p, "peak_fp64_gflops", "%.1f", d.peak_fp64_gflops);
+        rc = rc ? rc : aib_kv_setf(p, "peak_method",
+                                   "%d SMs x %d FP32 lanes x 2 (FMA) x %.3f GHz (cc %d.%d); FP64 is 1/%.0f",
+                                   gi->sm_count, lanes, ghz, gi->cc_major, gi->cc_minor, 1 / r);
+    } else {
+        rc = rc ? rc : aib_kv_set(p, "peak_fp32_gflops", "0");
+        rc = rc ? rc : aib_kv_setf(p, "peak_method", "unknown: FP32 lanes per SM not known for cc %d.%d",
+                                   gi->cc_major, gi->cc_minor);
+    }
+    rc = rc ? rc : aib_kv_set(p, "plugin", path);
+    if (rc) {
+        aib_kv_free(p);
+        return rc;
+    }
+    return aib_devlist_add(out, &d);
+}
+
+static int cuda_discover(struct aib_devlist *out, struct aib_backend_status *st, struct aib_err *err)
+{
+    char path[PATH_MAX + 64], why[256];
+    void *h = NULL;
+    const struct aib_cuda_plugin *pl = NULL;
+    int rc = 0;
+
+    if (!find_plugin(path, sizeof path, st->reason, sizeof st->reason))
+        goto out;
+    if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+        const char *de = dlerror();
+        say(st->reason, sizeof st->reason, "cannot load CUDA plugin: %s", de ? de : path);
+        goto out;
+    }
+    dlerror();
+    aib_cuda_plugin_get_fn get = (aib_cuda_plugin_get_fn)dlsym(h, AIB_CUDA_PLUGIN_SYMBOL);
+    if (!get) {
+        const char *de = dlerror();
+        say(st->reason, sizeof st->reason, "bad CUDA plugin %s: %s", path,
+                 de ? de : "no " AIB_CUDA_PLUGIN_SYMBOL);
+        goto out;
+    }
+    const struct aib_cuda_plugin *t = get();
+    if (!t || t->abi != AIB_CUDA_PLUGIN_ABI) {
+        say(st->reason, sizeof st->reason, "CUDA plugin %s: plugin ABI %d, expected %d", path,
+                 t ? t->abi : -1, AIB_CUDA_PLUGIN_ABI);
+        goto out;
+    }
+    if (!t->init || !t->device_info || !t->shutdown) {
+        say(st->reason, sizeof st->reason, "CUDA plugin %s: missing a required hook", path);
+        goto out;
+    }
+    pl = t;
+    why[0] = '\0';
+    int n = pl->init(why, sizeof why);
+    if (n < 0) {
+        say(st->reason, sizeof st->reason, "%s", why[0] ? why : "plugin init failed");
+        goto out;
+    }
+    st->available = true;
+    if (n == 0)
+        say(st->reason, sizeof st->reason, "no CUDA devices");
+    for (int i = 0; i < n; i++) {
+        struct aib_cuda_devinfo gi;
+        why[0] = '\0';
+        if (pl->device_info(i, &gi, why, sizeof why) != 0) {
+            /* Skip this GPU, keep the others, and say why it is missing. */
+            say(st->reason, sizeof st->reason, "cuda:%d: %s", i, why[0] ? why : "device_info failed");
+            continue;
+        }
+        gi.name[sizeof gi.name - 1] = gi.pci_bus_id[sizeof gi.pci_bus_id - 1] = '\0';
+        if ((rc = add_gpu(out, i, &gi, path)) != 0) {
+            aib_err_set(err, rc, "cuda: out of memory");
+            goto out;
+        }
+    }
+out:
+    /* No workload uses the plugin yet, so it is closed once discovery is
+     * done and a devlist owns nothing of it. Issue 5 (CUDA workloads) will
+     * keep the handle open in a context object that outlives discovery. */
+    if (pl)
+        pl->shutdown();
+    if (h)
+        dlclose(h);
+    return rc;
+}
+
+const struct aib_device_backend aib_cuda_backend = {
+    .name = "cuda",
+    .kind = AIB_DEV_CUDA,
+    .discover = cuda_discover,
+};

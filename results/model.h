@@ -1,0 +1,63 @@
+/* What a run produces: the run (with its environment) and one result per
+ * workload x device x parameter set, with every timed sample. Shared by the
+ * engine, the store, compare and the printers. */
+#ifndef AIB_MODEL_H
+#define AIB_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bench/kv.h"
+
+/* Statistics over per-iteration times in seconds. */
+struct aib_stats {
+    size_t n;
+    double min, max, mean, median, stddev;
+    double cv;           /* stddev / mean */
+    double p95;
+    double ci_lo, ci_hi; /* 95% confidence interval of the median (order statistics) */
+    double mad;          /* median absolute deviation */
+    size_t outliers;     /* samples further than 3 * 1.4826 * MAD from the median */
+};
+
+#define AIB_STATUS_OK "ok"
+#define AIB_STATUS_FAILED "failed"
+#define AIB_STATUS_INTERRUPTED "interrupted"
+#define AIB_STATUS_RUNNING "running"
+#define AIB_STATUS_SKIPPED "skipped"
+
+struct aib_result {
+    int64_t id;
+    char workload[32];
+    char device[48];
+    char params[512];    /* canonical "k=v,k=v" in declaration order: the match key */
+    char status[16];     /* ok, failed, interrupted, skipped */
+    char error[512];
+    double *samples;     /* seconds per iteration, owned */
+    size_t nsamples, cap;
+    uint64_t iters_per_sample;
+    struct aib_stats st;
+    double flops, bytes, ops; /* work per iteration */
+    double throughput;   /* work / median time, in `unit` */
+    char unit[16];       /* "GFLOP/s", "GB/s", "op/s" */
+    double started, ended; /* unix seconds */
+};
+
+struct aib_run {
+    int64_t id;
+    char uuid[40];
+    char status[16];     /* running, ok, failed, interrupted */
+    char suite[128];     /* suite name, or "" for a command-line run */
+    char cmdline[1024];
+    char host[256];
+    double started, ended;
+    size_t nresults;     /* filled by list/load */
+    struct aib_kvlist env;
+};
+
+int aib_result_push_sample(struct aib_result *r, double seconds);
+void aib_result_free(struct aib_result *r);
+void aib_results_free(struct aib_result *r, size_t n);
+void aib_run_free(struct aib_run *run);
+
+#endif
