@@ -235,6 +235,14 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
     struct aib_run run = {0};
     int status = 2, rc;
 
+    /* Before getopt permutes argv. */
+    size_t used = 0;
+    for (int i = 0; i < argc && used + 1 < sizeof run.cmdline; i++) {
+        int w = snprintf(run.cmdline + used, sizeof run.cmdline - used, "%s%s", i ? " " : "aibench ", argv[i]);
+        if (w < 0 || (size_t)w >= sizeof run.cmdline - used)
+            break;
+        used += (size_t)w;
+    }
     if ((rc = parse_args(&a, argc, argv, &err)))
         goto usage_error;
     if (a.help) {
@@ -274,15 +282,6 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
     if (aib_env_collect(&run.env, &plan, &devs)) {
         aib_cli_error(cli, "out of memory");
         goto out;
-    }
-    size_t used = 0;
-    for (int i = 0; i < argc && used + 2 < sizeof run.cmdline; i++) {
-        int w = snprintf(run.cmdline + used, sizeof run.cmdline - used, "%s%s", i ? " " : "aibench ", argv[i]);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-        if (used >= sizeof run.cmdline)
-            used = sizeof run.cmdline - 1;
     }
     snprintf(run.suite, sizeof run.suite, "%s", plan.suite);
     const char *host = aib_kv_get(&run.env, "host");

@@ -101,7 +101,7 @@ void aib_json_num(struct aib_json *j, double v)
 {
     sep(j);
     if (isfinite(v))
-        fprintf(j->f, "%.10g", v);
+        fprintf(j->f, "%.15g", v);
     else
         fputs("null", j->f);
 }

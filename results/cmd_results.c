@@ -136,8 +136,10 @@ static int open_db(struct aib_cli *cli, bool allow_missing, char *path, size_t l
 static const char *fmt_local(double t, char *buf, size_t len)
 {
     struct tm tm;
+    if (!isfinite(t) || t <= 0 || t > 1e15) /* before the cast: out of range is undefined */
+        return "-";
     time_t tt = (time_t)t;
-    if (!isfinite(t) || t <= 0 || !localtime_r(&tt, &tm) ||
+    if (!localtime_r(&tt, &tm) ||
         strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
         return "-";
     return buf;

@@ -216,53 +216,6 @@ static int mkdir_p(const char *path, const char *dir, struct aib_err *err)
     }
 }
 
-/* Creates an empty file with mode 0600 before SQLite sees it; SQLite then
- * gives the -wal and -shm files the database file's mode. *created stays
- * false when another process created it first. */
-static int create_file(const char *path, bool mkdir_parent, bool *created, struct aib_err *err)
-{
-    char dir[4096], eb[128];
-    struct stat st;
-    int fd;
-    parent_dir(path, dir, sizeof dir);
-    if (stat(dir, &st) != 0) {
-        if (errno != ENOENT)
-            return aib_err_set(err, AIB_EUSAGE, "cannot create database %s: %s: %s", path, dir,
-                               errstr(errno, eb, sizeof eb));
-        if (!mkdir_parent)
-            return aib_err_set(err, AIB_EUSAGE,
-                               "cannot create database %s: directory %s does not exist", path, dir);
-        int rc = mkdir_p(path, dir, err);
-        if (rc)
-            return rc;
-    } else if (!S_ISDIR(st.st_mode)) {
-        return aib_err_set(err, AIB_EUSAGE, "cannot create database %s: %s is not a directory",
-                           path, dir);
-    }
-    if (access(dir, W_OK | X_OK) != 0)
-        return aib_err_set(err, AIB_EUSAGE, "cannot create database %s: directory %s is not writable",
-                           path, dir);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return 0;
-        if (errno == EACCES || errno == EROFS)
-            return aib_err_set(err, AIB_EUSAGE,
-                               "cannot create database %s: directory %s is not writable", path, dir);
-        return aib_err_set(err, AIB_EUSAGE, "cannot create database %s: %s", path,
-                           errstr(errno, eb, sizeof eb));
-    }
-    /* A umask such as 0277 would narrow 0600 further; make it exactly 0600. */
-    int frc = fchmod(fd, 0600);
-    int ferr = errno;
-    close(fd);
-    if (frc != 0)
-        return aib_err_set(err, AIB_EIO, "cannot set mode of %s: %s", path,
-                           errstr(ferr, eb, sizeof eb));
-    *created = true;
-    return 0;
-}
-
 /* --- checking an existing file, read-only ------------------------------- */
 
 static int not_ours(const char *path, const char *why, struct aib_err *err)
@@ -278,49 +231,55 @@ static int newer(const char *path, int64_t version, struct aib_err *err)
                        path, (long long)version, N_MIGRATIONS);
 }
 
-/* What identifies a file as ours: application_id, user_version, table count. */
+/* What identifies a file as ours: application_id, user_version, table count,
+ * read from one snapshot (outside a transaction, a creator committing between
+ * two reads would show tables without the id). */
 static int read_ident(sqlite3 *db, int64_t *app, int64_t *version, int64_t *ntables)
 {
-    int src = query_int(db, "PRAGMA application_id", app);
+    bool own_tx = sqlite3_get_autocommit(db);
+    int src = own_tx ? exec_sql(db, "BEGIN") : SQLITE_OK;
+    if (src == SQLITE_OK)
+        src = query_int(db, "PRAGMA application_id", app);
     if (src == SQLITE_OK)
         src = query_int(db, "PRAGMA user_version", version);
     if (src == SQLITE_OK)
         src = query_int(db, "SELECT count(*) FROM sqlite_master", ntables);
+    /* Read-only, so nothing to lose; on failure the caller closes the
+     * connection instead, which keeps sqlite3_errmsg() about the failure. */
+    if (own_tx && src == SQLITE_OK)
+        src = exec_sql(db, "COMMIT");
     return src;
 }
 
-/* Looks at an existing file without writing anything: the header magic by
- * hand, then application_id, user_version and the table count through a
- * read-only connection. Sets *version to the schema version found. */
+/* Looks at an existing file without writing anything: application_id,
+ * user_version and the table count through a read-only connection (never a
+ * raw open() and close(), which would drop the POSIX locks of any other
+ * connection this process has on the file). Sets *version to the schema
+ * version found. */
 static int check_existing(const char *path, int64_t *version, struct aib_err *err)
 {
-    char hdr[16], eb[128];
     sqlite3 *db = NULL;
     int64_t app = 0, ntables = 0;
     int rc = 0, src;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return aib_err_set(err, AIB_EUSAGE, "cannot open database %s: %s", path,
-                           errstr(errno, eb, sizeof eb));
-    ssize_t n = read(fd, hdr, sizeof hdr);
-    close(fd);
-    /* An empty file is a database SQLite has yet to initialize (or ours, just created). */
-    if (n > 0 && (n < (ssize_t)sizeof hdr || memcmp(hdr, "SQLite format 3", 16) != 0))
-        return not_ours(path, "file is not a database", err);
-
     src = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
     if (src != SQLITE_OK) {
         rc = aib_err_set(err, AIB_EUSAGE, "cannot open database %s: %s", path,
                          db ? sqlite3_errmsg(db) : sqlite3_errstr(src));
         goto cleanup;
     }
-    /* A creator migrating the file at this moment holds a lock briefly. */
+    /* A writer checkpointing at this moment holds a lock briefly. */
     sqlite3_busy_timeout(db, AIB_BUSY_TIMEOUT_MS);
     src = read_ident(db, &app, version, &ntables);
     if ((src & 0xff) == SQLITE_NOTADB || (src & 0xff) == SQLITE_CORRUPT) {
         rc = not_ours(path, (src & 0xff) == SQLITE_NOTADB ? "file is not a database"
                                                           : "file is corrupt",
                       err);
+    } else if ((src & 0xff) == SQLITE_READONLY || (src & 0xff) == SQLITE_CANTOPEN) {
+        /* A WAL database needs its -shm file even to be read. */
+        rc = aib_err_set(err, AIB_EUSAGE,
+                         "cannot read database %s: %s (reading needs write access to the "
+                         "directory or an existing %s-shm)",
+                         path, sqlite3_errmsg(db), path);
     } else if (src != SQLITE_OK) {
         rc = aib_err_set(err, AIB_EUSAGE, "cannot read database %s: %s", path, sqlite3_errmsg(db));
     } else if (app == AIB_APP_ID) {
@@ -407,6 +366,93 @@ static int open_connection(struct aib_store *s, bool writable, bool created, str
     return 0;
 }
 
+/* Checks (or with mkdir_parent, creates) the directory a new database goes in. */
+static int prepare_dir(const char *path, const char *dir, bool mkdir_parent, struct aib_err *err)
+{
+    char eb[128];
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT)
+            return aib_err_set(err, AIB_EUSAGE, "cannot create database %s: %s: %s", path, dir,
+                               errstr(errno, eb, sizeof eb));
+        if (!mkdir_parent)
+            return aib_err_set(err, AIB_EUSAGE,
+                               "cannot create database %s: directory %s does not exist", path, dir);
+        int rc = mkdir_p(path, dir, err);
+        if (rc)
+            return rc;
+    } else if (!S_ISDIR(st.st_mode)) {
+        return aib_err_set(err, AIB_EUSAGE, "cannot create database %s: %s is not a directory",
+                           path, dir);
+    }
+    if (access(dir, W_OK | X_OK) != 0)
+        return aib_err_set(err, AIB_EUSAGE,
+                           "cannot create database %s: directory %s is not writable", path, dir);
+    return 0;
+}
+
+/* Builds a complete database (mode 0600, WAL, schema) under a temporary
+ * name beside PATH, then links it into place, which fails if PATH exists.
+ * So PATH never exists half-initialized, and two processes creating it at
+ * once cannot race on the switch to WAL (which SQLite does not guard well
+ * on a fresh file). *created stays false when another process won. */
+static int create_db(const char *path, bool mkdir_parent, bool *created, struct aib_err *err)
+{
+    static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+    char dir[4096], tmp[4200], side[4300], eb[128];
+    struct aib_store t = {0};
+    bool placed = false;
+    parent_dir(path, dir, sizeof dir);
+    int rc = prepare_dir(path, dir, mkdir_parent, err);
+    if (rc)
+        return rc;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
+        return aib_err_set(err, AIB_EUSAGE, "database path %s is too long", path);
+    int fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL, mode 0600 */
+    if (fd < 0)
+        return aib_err_set(err, AIB_EUSAGE, "cannot create database %s: %s", path,
+                           errstr(errno, eb, sizeof eb));
+    /* A umask such as 0277 would narrow 0600 further; make it exactly 0600. */
+    int frc = fchmod(fd, 0600), ferr = errno;
+    close(fd);
+    if (frc != 0) {
+        rc = aib_err_set(err, AIB_EIO, "cannot set the mode of %s: %s", tmp,
+                         errstr(ferr, eb, sizeof eb));
+        goto cleanup;
+    }
+    t.path = tmp;
+    if ((rc = open_connection(&t, true, true, err)) || (rc = migrate(&t, err)))
+        goto cleanup;
+    /* Only the main file is linked into place: move everything into it. The
+     * first column is 1 when the checkpoint could not finish. */
+    int64_t busy = 1;
+    int src = query_int(t.db, "PRAGMA wal_checkpoint(TRUNCATE)", &busy);
+    if (src != SQLITE_OK || busy != 0) {
+        rc = aib_store_sqlerr_(&t, src == SQLITE_OK ? SQLITE_BUSY : src,
+                               "cannot checkpoint the new database", err);
+        goto cleanup;
+    }
+    sqlite3_close(t.db);
+    t.db = NULL;
+    if (link(tmp, path) == 0) {
+        *created = true;
+    } else if (errno != EEXIST) {
+        /* Filesystems without hard links: a rename that never replaces. */
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+            *created = placed = true;
+        else if (errno != EEXIST)
+            rc = aib_err_set(err, AIB_EUSAGE, "cannot create database %s: %s", path,
+                             errstr(errno, eb, sizeof eb));
+    }
+cleanup:
+    sqlite3_close(t.db);
+    for (size_t i = placed ? 1 : 0; i < sizeof sides / sizeof sides[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", tmp, sides[i]);
+        (void)unlink(side);
+    }
+    return rc;
+}
+
 int aib_store_open(const char *path, bool create, bool mkdir_parent, struct aib_store **out,
                    struct aib_err *err)
 {
@@ -425,7 +471,7 @@ int aib_store_open(const char *path, bool create, bool mkdir_parent, struct aib_
                                errstr(errno, eb, sizeof eb));
         if (!create)
             return aib_err_set(err, AIB_EUSAGE, "no results database at %s", path);
-        rc = create_file(path, mkdir_parent, &created, err);
+        rc = create_db(path, mkdir_parent, &created, err);
         if (rc)
             return rc;
     } else if (!S_ISREG(st.st_mode)) {
@@ -454,9 +500,6 @@ int aib_store_open(const char *path, bool create, bool mkdir_parent, struct aib_
     if (rc == 0 && writable)
         rc = migrate(s, err);
 cleanup:
-    /* A file we created and failed to initialize is left in place: it is
-     * empty, the next open initializes it, and another process may already
-     * be using it. */
     if (rc)
         aib_store_close(s);
     else

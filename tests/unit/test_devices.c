@@ -2,7 +2,6 @@
  * plugin loader (missing plugin, real plugin with or without a GPU), the
  * text/JSON views and the `devices` command's option handling. */
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,19 +14,6 @@
 
 #include "../../bench/cli.h"
 #include "../../devices/device.h"
-
-/* Weak stand-in so this test links on its own while bench/cli.c (which
- * pulls in every command) is still in progress; the real one wins once
- * it is linked in. Temporary: remove when the whole library links. */
-__attribute__((weak)) void aib_cli_error(struct aib_cli *cli, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("aibench: ", cli->errf);
-    vfprintf(cli->errf, fmt, ap);
-    fputc('\n', cli->errf);
-    va_end(ap);
-}
 
 /* Reads a whole stream (rewound) into a malloc'ed string. */
 static char *slurp(FILE *f)
@@ -94,6 +80,34 @@ static void test_cpu(void **state)
         assert_int_equal(l.len, 1);
     aib_devices_free(&l);
     assert_int_equal(l.len, 0);
+}
+
+/* hwloc's synthetic topology (HWLOC_SYNTHETIC) stands in for a two-node
+ * machine: one "cpu" for everything plus "cpu:0" and "cpu:1". */
+static void test_cpu_numa_synthetic(void **state)
+{
+    (void)state;
+    struct aib_devlist l = {0};
+    struct aib_err err = {0};
+    assert_int_equal(setenv("HWLOC_SYNTHETIC", "pack:2 node:1 l3:1 core:4 pu:2", 1), 0);
+    int rc = aib_devices_discover(&l, AIB_DEV_CPU, &err);
+    unsetenv("HWLOC_SYNTHETIC");
+    assert_int_equal(rc, 0);
+    assert_int_equal(l.len, 3);
+    const struct aib_device *all = aib_devices_find(&l, "cpu");
+    const struct aib_device *n1 = aib_devices_find(&l, "cpu:1");
+    assert_non_null(all);
+    assert_non_null(aib_devices_find(&l, "cpu:0"));
+    assert_non_null(n1);
+    assert_int_equal(all->cores, 8);
+    assert_int_equal(all->threads, 16);
+    assert_int_equal(n1->cores, 4);
+    assert_int_equal(n1->threads, 8);
+    assert_int_equal(n1->index, 1);
+    assert_string_equal(aib_kv_get(&all->props, "numa_nodes"), "2");
+    assert_string_equal(aib_kv_get(&n1->props, "l3"), "16 MiB x 1 (shared by 4 cores)");
+    assert_string_equal(aib_kv_get(&all->props, "l3"), "16 MiB x 2 (shared by 4 cores)");
+    aib_devices_free(&l);
 }
 
 static void test_kind_and_find(void **state)
@@ -368,6 +382,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpu),
+        cmocka_unit_test(test_cpu_numa_synthetic),
         cmocka_unit_test(test_kind_and_find),
         cmocka_unit_test(test_opencl_pocl),
         cmocka_unit_test(test_cuda_missing_plugin),
