@@ -50,3 +50,19 @@ contains "$ERR" "--bogus"
 expect_rc 2 "$AIBENCH" devices --kind tpu
 one_line "$ERR"
 contains "$ERR" "tpu"
+
+# CI has nvcc but no GPU: the plugin must have been built next to the binary,
+# loaded, and have answered with the driver's reason (not "plugin not found").
+if [ "${CI:-}" = true ] || [ -e "$(dirname "$AIBENCH")/aibench-cuda.so" ]; then
+    [ -e "$(dirname "$AIBENCH")/aibench-cuda.so" ] || fail "CUDA plugin was not built (nvcc missing?)"
+    expect_rc 0 "$AIBENCH" devices --kind cuda
+    not_contains "$OUT" "plugin not found"
+    if [ "$gpu" = no ]; then contains "$OUT" "cuda: unavailable: no NVIDIA driver"; fi
+    # the main binary links no CUDA library
+    ! ldd "$AIBENCH" | grep -Eqi 'libcuda|libcudart|libcublas|libcudnn|libcupti' || fail "aibench links a CUDA library"
+    # and a CUDA run on a machine without a GPU is refused in one line, exit 2
+    if [ "$gpu" = no ]; then
+        expect_rc 2 "$AIBENCH" --db "$WORK/c.db" run matmul --device cuda:0
+        one_line "$ERR"; contains "$ERR" "no NVIDIA driver"
+    fi
+fi
