@@ -57,7 +57,7 @@ const char *aib_store_path(const struct aib_store *s);
 int aib_store_resolve_ref(struct aib_store *s, const char *ref, int64_t *run_id,
                           struct aib_err *err);
 
-/* Internal to results/store.c and results/store_read.c (not for other modules):
+/* Internal to results/store*.c (not for other modules):
  * the connection, write transactions with retry on SQLITE_BUSY, and turning
  * the connection's last error into an aib_err naming the path. */
 struct sqlite3;

@@ -73,6 +73,12 @@ one_line "$ERR"; contains "$ERR" "$WORK/missing/dir"
 touch "$WORK/afile"
 expect_rc 2 $A --db "$WORK/afile/x.db" run matmul -p n=32 $Q
 one_line "$ERR"
+# an unwritable directory: as root (CI) drop to nobody, since root writes anywhere
+mkdir -p "$WORK/ro"; chmod 555 "$WORK/ro"; chmod 755 "$WORK"
+if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups); else as_user=(); fi
+expect_rc 2 "${as_user[@]}" $A --db "$WORK/ro/x.db" run matmul -p n=32 $Q
+one_line "$ERR"; contains "$ERR" "not writable"
+[ -z "$(ls -A "$WORK/ro")" ] || fail "wrote into an unwritable directory"
 head -c 8192 /dev/urandom > "$WORK/junk.db"; cp "$WORK/junk.db" "$WORK/junk.orig"
 expect_rc 2 $A --db "$WORK/junk.db" run matmul -p n=32 $Q
 one_line "$ERR"; contains "$ERR" "junk.db"

@@ -112,9 +112,10 @@ static void test_stops_at_target(void **state)
     assert_int_equal(run_one(&toy, &p, o, &cap, &run), 0);
     assert_string_equal(run.status, "ok");
     assert_int_equal(cap.n, 1);
-    /* 2 ms per sample: min_reps and min_time reached well before max_time */
-    assert_true(cap.res[0].st.n >= 10 && cap.res[0].st.n < 200);
-    assert_true(cap.res[0].st.median >= 0.0019 && cap.res[0].st.median < 0.05);
+    /* 2 ms per sample: stopped by the CI target long before max_time
+     * (5 s = 2500 samples); bounds are loose for a busy machine. */
+    assert_true(cap.res[0].st.n >= 10 && cap.res[0].st.n < 2000);
+    assert_true(cap.res[0].st.median >= 0.0019 && cap.res[0].st.median < 1.0);
     assert_string_equal(cap.res[0].unit, "op/s");
     assert_true(fabs(cap.res[0].throughput - 1.0 / cap.res[0].st.median) < 1e-6);
 }
@@ -130,7 +131,7 @@ static void test_stops_at_max_time(void **state)
     double t0 = aib_now_mono();
     assert_int_equal(run_one(&toy, &p, o, &cap, &run), 0);
     double dt = aib_now_mono() - t0;
-    assert_true(dt >= 0.1 && dt < 1.0);
+    assert_true(dt >= 0.1 && dt < 3.0);
     /* samples batch iterations to >= 1 ms: 100 us -> 10 per sample */
     assert_true(cap.res[0].iters_per_sample >= 10);
 }
