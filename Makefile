@@ -7,7 +7,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc; })
-PKGS    := hwloc sqlite3 yaml-0.1 OpenCL
+PKGS    := hwloc sqlite3 yaml-0.1 OpenCL openblas liburing ncursesw
 VERSION := $(shell cat VERSION)
 
 CSTD     := -std=c11 -D_GNU_SOURCE
@@ -28,7 +28,7 @@ TESTS    := $(patsubst tests/unit/%.c,%,$(TEST_SRC))
 B  := build
 BA := build/asan
 
-.PHONY: all deps run test unit cli-test asan-test clean plugin help install-check
+.PHONY: all deps run test unit cli-test asan-test clean plugin perf
 all: $(B)/aibench plugin
 
 deps:
@@ -101,6 +101,11 @@ asan-test:
 	  bash tests/run-unit.sh $(BA)/tests $(TESTS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  AIB_SANITIZED=1 bash tests/cli/run.sh $(BA)/aibench
+
+# Speed against the reference tools, side by side (not part of `make test`).
+perf: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/perf/run.sh $(B)/aibench
 
 clean:
 	rm -rf $(B)

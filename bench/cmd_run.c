@@ -171,6 +171,9 @@ static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err 
             return aib_err_set(err, AIB_EUSAGE, "unexpected argument '%s' (one workload per run; use -p to sweep or a suite)", argv[i]);
         a->workload = argv[i];
     }
+    /* A lone --max-time below the default --min-time lowers it. */
+    if (a->opts.min_time_s > a->opts.max_time_s && !a->set_min_time)
+        a->opts.min_time_s = a->opts.max_time_s;
     if (a->opts.min_time_s > a->opts.max_time_s)
         return aib_err_set(err, AIB_EUSAGE, "--min-time %g is longer than --max-time %g", a->opts.min_time_s, a->opts.max_time_s);
     if (!a->workload && !a->suite)

@@ -141,6 +141,11 @@ static int run_entry(struct aib_engine *eng, const struct aib_plan_entry *e, str
     int rc = w->setup(e->dev, e->params, &state, &werr);
     if (rc == 0) {
         rc = measure(eng, e, state, r, &werr);
+        if ((rc == 0 || rc == AIB_EINTR) && w->metrics) {
+            int mrc = w->metrics(state, r, &werr);
+            if (mrc && rc == 0)
+                rc = mrc;
+        }
         w->teardown(state);
     }
     r->ended = aib_now_wall();

@@ -236,6 +236,22 @@ void aib_rcmd_json_result(struct aib_json *j, const struct aib_result *r, bool s
     aib_json_kstr(j, "unit", r->unit);
     aib_json_knum(j, "started", r->started);
     aib_json_knum(j, "ended", r->ended);
+    aib_json_key(j, "metrics");
+    aib_json_obj_begin(j);
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        const struct aib_metric *m = &r->metrics[i];
+        aib_json_key(j, m->name);
+        aib_json_obj_begin(j);
+        if (m->valid)
+            aib_json_knum(j, "value", m->value);
+        else
+            aib_json_kstr(j, "missing", m->note);
+        aib_json_kstr(j, "unit", m->unit);
+        if (m->valid && m->note[0])
+            aib_json_kstr(j, "note", m->note);
+        aib_json_obj_end(j);
+    }
+    aib_json_obj_end(j);
     if (samples) {
         aib_json_key(j, "samples");
         aib_json_arr_begin(j);

@@ -171,6 +171,20 @@ static void show_text(struct aib_cli *cli, const char *path, const struct aib_ru
     fprintf(f, "\nresults (%zu):\n", n);
     if (n)
         aib_rcmd_tbl_print(f, "llllrrrrrr", n, show_row, res);
+    /* Figures beyond the timing, per result; a missing one says why. */
+    for (size_t i = 0; i < n; i++) {
+        if (!res[i].nmetrics)
+            continue;
+        fprintf(f, "\nmetrics of %s on %s %s:\n", res[i].workload, res[i].device, res[i].params);
+        for (size_t m = 0; m < res[i].nmetrics; m++) {
+            const struct aib_metric *x = &res[i].metrics[m];
+            if (x->valid)
+                fprintf(f, "  %-24s %14.6g %-8s%s%s\n", x->name, x->value, x->unit,
+                        x->note[0] ? "  " : "", x->note);
+            else
+                fprintf(f, "  %-24s %14s %-8s  %s\n", x->name, "missing", x->unit, x->note);
+        }
+    }
 }
 
 static int cmd_show(struct aib_cli *cli, const struct aib_rcmd_opts *o)

@@ -26,6 +26,17 @@ struct aib_stats {
 #define AIB_STATUS_RUNNING "running"
 #define AIB_STATUS_SKIPPED "skipped"
 
+/* A named figure a workload reports beside the timing statistics (IO latency
+ * percentiles, IOPS, threads used, counters...). `valid` false means the
+ * figure could not be measured here: shown as missing, never as 0. */
+struct aib_metric {
+    char name[48];
+    char unit[16];
+    double value;
+    int valid;
+    char note[128]; /* why it is missing, or how it was derived */
+};
+
 struct aib_result {
     int64_t id;
     char workload[32];
@@ -41,6 +52,8 @@ struct aib_result {
     double throughput;   /* work / median time, in `unit` */
     char unit[16];       /* "GFLOP/s", "GB/s", "op/s" */
     double started, ended; /* unix seconds */
+    struct aib_metric *metrics; /* owned */
+    size_t nmetrics, mcap;
 };
 
 struct aib_run {
@@ -56,6 +69,10 @@ struct aib_run {
 };
 
 int aib_result_push_sample(struct aib_result *r, double seconds);
+/* Adds or replaces a metric; note may be NULL. */
+int aib_result_set_metric(struct aib_result *r, const char *name, double value, const char *unit,
+                          int valid, const char *note);
+const struct aib_metric *aib_result_metric(const struct aib_result *r, const char *name);
 void aib_result_free(struct aib_result *r);
 void aib_results_free(struct aib_result *r, size_t n);
 void aib_run_free(struct aib_run *run);

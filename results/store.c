@@ -166,7 +166,7 @@ cleanup:
 int aib_store_result_add(struct aib_store *s, int64_t run_id, struct aib_result *r,
                          struct aib_err *err)
 {
-    sqlite3_stmt *st = NULL, *smp = NULL;
+    sqlite3_stmt *st = NULL, *smp = NULL, *met = NULL;
     struct binder b = {0};
     int64_t id = 0;
     int rc = aib_store_tx_begin_(s, err);
@@ -222,9 +222,28 @@ int aib_store_result_add(struct aib_store *s, int64_t run_id, struct aib_result 
         if ((rc = step_done(s, &b, "cannot insert a sample", err)))
             goto cleanup;
     }
+    if ((rc = prepare(s,
+                      "INSERT INTO result_metrics(result_id, name, value, unit, valid, note)"
+                      " VALUES(?, ?, ?, ?, ?, ?)",
+                      &met, err)))
+        goto cleanup;
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        const struct aib_metric *m = &r->metrics[i];
+        sqlite3_reset(met);
+        b = (struct binder){.st = met};
+        b_int(&b, id);
+        b_text(&b, m->name);
+        b_real(&b, m->value);
+        b_text(&b, m->unit);
+        b_int(&b, m->valid);
+        b_text(&b, m->note);
+        if ((rc = step_done(s, &b, "cannot insert a metric", err)))
+            goto cleanup;
+    }
 cleanup:
     sqlite3_finalize(st);
     sqlite3_finalize(smp);
+    sqlite3_finalize(met);
     rc = aib_store_tx_end_(s, rc, err);
     if (rc == 0)
         r->id = id;

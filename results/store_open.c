@@ -58,6 +58,12 @@ static const char *const migrations[] = {
     "CREATE TABLE samples("
     "  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,"
     "  idx INTEGER NOT NULL, seconds REAL, PRIMARY KEY(result_id, idx)) WITHOUT ROWID;",
+    /* 2: figures a workload reports beside the timing (valid = 0: missing). */
+    "CREATE TABLE result_metrics("
+    "  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, value REAL, unit TEXT NOT NULL DEFAULT '',"
+    "  valid INTEGER NOT NULL DEFAULT 1, note TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY(result_id, name));",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -257,14 +257,18 @@ cleanup:
 static int load_results(struct aib_store *s, int64_t id, struct aib_result **out, size_t *nout,
                         struct aib_err *err)
 {
-    sqlite3_stmt *st = NULL, *smp = NULL;
+    sqlite3_stmt *st = NULL, *smp = NULL, *met = NULL;
     struct aib_result *arr = NULL;
     size_t len = 0, cap = 0;
     int rc, row;
     if ((rc = prepare(s, "SELECT " RESULT_COLS " FROM results WHERE run_id = ? ORDER BY id", &st,
                       err)) ||
         (rc = prepare(s, "SELECT seconds FROM samples WHERE result_id = ? ORDER BY idx", &smp,
-                      err)))
+                      err)) ||
+        (rc = prepare(s,
+                      "SELECT name, value, unit, valid, note FROM result_metrics"
+                      " WHERE result_id = ? ORDER BY rowid",
+                      &met, err)))
         goto cleanup;
     sqlite3_bind_int64(st, 1, id);
     while ((row = next_row(s, st, err)) == 1) {
@@ -287,11 +291,29 @@ static int load_results(struct aib_store *s, int64_t id, struct aib_result **out
             rc = srow;
             goto cleanup;
         }
+        sqlite3_reset(met);
+        sqlite3_bind_int64(met, 1, r->id);
+        while ((srow = next_row(s, met, err)) == 1) {
+            const unsigned char *name = sqlite3_column_text(met, 0);
+            const unsigned char *unit = sqlite3_column_text(met, 2);
+            const unsigned char *note = sqlite3_column_text(met, 4);
+            if (aib_result_set_metric(r, name ? (const char *)name : "", col_real(met, 1),
+                                      unit ? (const char *)unit : "", sqlite3_column_int(met, 3),
+                                      note ? (const char *)note : "")) {
+                rc = aib_err_set(err, AIB_ENOMEM, "out of memory loading metrics");
+                goto cleanup;
+            }
+        }
+        if (srow < 0) {
+            rc = srow;
+            goto cleanup;
+        }
     }
     rc = row < 0 ? row : 0;
 cleanup:
     sqlite3_finalize(st);
     sqlite3_finalize(smp);
+    sqlite3_finalize(met);
     if (rc) {
         aib_results_free(arr, len);
     } else {

@@ -14,8 +14,11 @@ packages=(
     libncurses-dev                # live views
     ocl-icd-opencl-dev opencl-headers clinfo pocl-opencl-icd  # OpenCL loader + CPU device
     libopenblas-dev               # CPU BLAS reference
+    liburing-dev                  # io_uring engine for the io workload
+    iproute2                      # network namespaces in the net tests
     libcmocka-dev                 # unit tests
-    tmux python3                  # terminal and JSON checks in the tests
+    tmux python3 libxml2-utils    # terminal, JSON and JUnit (xmllint) checks in the tests
+    fio iperf3 sockperf hyperfine likwid clpeak  # reference tools for `make perf`
 )
 
 missing=()

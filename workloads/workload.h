@@ -9,6 +9,7 @@
 #include "../bench/err.h"
 #include "../bench/params.h"
 #include "../devices/device.h"
+#include "../results/model.h"
 
 #define AIB_WORKLOAD_ABI 1
 
@@ -38,6 +39,10 @@ struct aib_workload_ops {
     /* Checks the last answer; AIB_EVERIFY with what was wrong. */
     int (*verify)(void *state, struct aib_err *err);
     void (*work)(const void *params, struct aib_work *out);
+    /* Optional: after the timed samples (never inside them), adds figures
+     * beyond the timing statistics with aib_result_set_metric (latency
+     * percentiles, IOPS, threads used...). */
+    int (*metrics)(void *state, struct aib_result *r, struct aib_err *err);
     void (*teardown)(void *state);
 };
 

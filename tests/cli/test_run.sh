@@ -28,6 +28,12 @@ expect_rc 0 $A run matmul -p n=32,48 --db "$DB" -q $Q
     || fail "sweep did not store two results"
 [ "$(sqlite3 "$DB" 'select count(*) from samples')" -gt 6 ] || fail "samples not stored"
 
+# per-result metrics (threads actually used) are stored and shown
+[ "$(sqlite3 "$DB" "select value from result_metrics m join results r on r.id = m.result_id where r.params like 'n=96,%' and m.name = 'threads'")" = "$(nproc)" ] \
+    || fail "threads metric not stored"
+expect_rc 0 $A --db "$DB" results show 1
+contains "$OUT" "metrics of matmul"
+
 # --json: stdout is one JSON document
 expect_rc 0 $A --db "$DB" run matmul -p n=32 --json -q $Q
 printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d)' >/dev/null \

@@ -255,6 +255,14 @@ static void matmul_work(const void *params, struct aib_work *out)
     out->ops = 0;
 }
 
+static int matmul_metrics(void *state, struct aib_result *r, struct aib_err *err)
+{
+    const struct matmul_state *s = state;
+    if (aib_result_set_metric(r, "threads", s->threads, "", 1, NULL))
+        return aib_err_set(err, AIB_ENOMEM, "out of memory");
+    return 0;
+}
+
 static void matmul_teardown(void *state)
 {
     struct matmul_state *s = state;
@@ -279,5 +287,6 @@ const struct aib_workload_ops aib_matmul_cpu = {
     .run = matmul_run,
     .verify = matmul_verify,
     .work = matmul_work,
+    .metrics = matmul_metrics,
     .teardown = matmul_teardown,
 };
