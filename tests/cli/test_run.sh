@@ -29,7 +29,7 @@ expect_rc 0 $A run matmul -p n=32,48 --db "$DB" -q $Q
 [ "$(sqlite3 "$DB" 'select count(*) from samples')" -gt 6 ] || fail "samples not stored"
 
 # per-result metrics (threads actually used) are stored and shown
-[ "$(sqlite3 "$DB" "select value from result_metrics m join results r on r.id = m.result_id where r.params like 'n=96,%' and m.name = 'threads'")" = "$(nproc)" ] \
+[ "$(sqlite3 "$DB" "select cast(value as int) from result_metrics m join results r on r.id = m.result_id where r.params like 'n=96,%' and m.name = 'threads'")" = "$(nproc)" ] \
     || fail "threads metric not stored"
 expect_rc 0 $A --db "$DB" results show 1
 contains "$OUT" "metrics of matmul"
