@@ -60,7 +60,11 @@ static void run_usage(FILE *f)
     size_t n;
     const struct aib_workload_ops *const *w = aib_registry_workloads(&n);
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "  %s: %s\n", w[i]->name, w[i]->summary);
+        unsigned k = w[i]->devices;
+        fprintf(f, "  %s on %s%s%s%s%s: %s\n", w[i]->name, k & AIB_DEV_CPU ? "cpu" : "",
+                (k & AIB_DEV_CPU) && (k & ~AIB_DEV_CPU) ? "," : "", k & AIB_DEV_OPENCL ? "opencl" : "",
+                (k & AIB_DEV_OPENCL) && (k & AIB_DEV_CUDA) ? "," : "", k & AIB_DEV_CUDA ? "cuda" : "",
+                w[i]->summary);
         aib_params_help(&w[i]->params, f);
     }
 }
@@ -189,13 +193,9 @@ static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err 
 static int plan_from_args(struct run_args *a, const struct aib_devlist *devs, struct aib_plan *plan,
                           struct aib_err *err)
 {
-    const struct aib_workload_ops *w = aib_registry_find(a->workload);
-    if (!w) {
-        size_t n;
-        const struct aib_workload_ops *const *all = aib_registry_workloads(&n);
-        char known[256] = "";
-        for (size_t i = 0; i < n; i++)
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "", all[i]->name);
+    if (!aib_registry_find(a->workload)) {
+        char known[256];
+        aib_registry_names(known, sizeof known);
         return aib_err_set(err, AIB_EUSAGE, "unknown workload '%s' (known: %s)", a->workload, known);
     }
     plan->opts = a->opts;
@@ -218,8 +218,9 @@ static int plan_from_args(struct run_args *a, const struct aib_devlist *devs, st
             return aib_err_set(err, AIB_EUSAGE, "no device '%s' on this machine (see 'aibench devices')", a->devices[i]);
         }
         for (int j = 0; j < n; j++) {
-            if (!(w->devices & sel[j]->kind))
-                return aib_err_set(err, AIB_EUSAGE, "workload %s does not run on %s devices yet", w->name, sel[j]->id);
+            const struct aib_workload_ops *w = aib_registry_find_for(a->workload, sel[j]->kind);
+            if (!w)
+                return aib_err_set(err, AIB_EUSAGE, "workload %s does not run on %s (yet)", a->workload, sel[j]->id);
             int rc = aib_plan_add_sweep(plan, w, sel[j], a->specs, a->nspecs, "command line", err);
             if (rc)
                 return rc;

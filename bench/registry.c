@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 extern const struct aib_workload_ops aib_matmul_cpu;
@@ -23,6 +25,32 @@ const struct aib_workload_ops *aib_registry_find(const char *name)
     return NULL;
 }
 
+const struct aib_workload_ops *aib_registry_find_for(const char *name, unsigned kind)
+{
+    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+        if (strcmp(workloads[i]->name, name) == 0 && (workloads[i]->devices & kind))
+            return workloads[i];
+    return NULL;
+}
+
+void aib_registry_names(char *buf, size_t len)
+{
+    size_t used = 0, n = sizeof workloads / sizeof workloads[0];
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= strcmp(workloads[j]->name, workloads[i]->name) == 0;
+        if (seen)
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", workloads[i]->name);
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
 int aib_registry_check(struct aib_err *err)
 {
     size_t n = sizeof workloads / sizeof workloads[0];
@@ -36,8 +64,9 @@ int aib_registry_check(struct aib_err *err)
             return aib_err_set(err, AIB_ERUN, "workload %s: a required hook is missing",
                                w->name ? w->name : "(unnamed)");
         for (size_t j = 0; j < i; j++)
-            if (strcmp(workloads[j]->name, w->name) == 0)
-                return aib_err_set(err, AIB_ERUN, "workload %s registered twice", w->name);
+            if (strcmp(workloads[j]->name, w->name) == 0 && (workloads[j]->devices & w->devices))
+                return aib_err_set(err, AIB_ERUN, "workload %s registered twice for one device kind",
+                                   w->name);
         char scratch[4096];
         if (w->params.size > sizeof scratch)
             return aib_err_set(err, AIB_ERUN, "workload %s: params struct too large", w->name);

@@ -181,15 +181,40 @@ static const struct aib_workload_ops *find_workload(const struct aib_suite_ctx *
 {
     const struct aib_workload_ops *w = aib_registry_find(e->workload);
     if (!w) {
-        size_t n = 0;
-        const struct aib_workload_ops *const *all = aib_registry_workloads(&n);
-        char known[256] = "";
-        for (size_t i = 0; i < n; i++)
-            aib_suite_append_(known, sizeof known, ", ", all[i]->name);
+        char known[256];
+        aib_registry_names(known, sizeof known);
         aib_suite_fail_(c, e->workload_mark, "unknown workload '%s' (known: %s)", e->workload,
                         known);
     }
     return w;
+}
+
+/* True when every parameter value of the entry is valid for this variant
+ * (variants of one workload for different device kinds may differ). */
+static bool variant_accepts(const struct aib_suite_entry *e, const struct aib_workload_ops *w,
+                            struct aib_err *why)
+{
+    char scratch[4096];
+    if (w->params.size > sizeof scratch || aib_params_defaults(&w->params, scratch, why))
+        return false;
+    for (size_t i = 0; i < e->nparams; i++)
+        for (size_t j = 0; j < e->params[i].nvalues; j++)
+            if (aib_params_set(&w->params, scratch, e->params[i].key, e->params[i].values[j], why))
+                return false;
+    return true;
+}
+
+/* A value must be valid for at least one variant; checked value by value
+ * against the first variant that knows the key, so the error points at it. */
+static int check_params_any(const struct aib_suite_ctx *c, const struct aib_suite_entry *e)
+{
+    size_t n = 0;
+    const struct aib_workload_ops *const *all = aib_registry_workloads(&n);
+    struct aib_err why = {0};
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i]->name, e->workload) == 0 && variant_accepts(e, all[i], &why))
+            return 0;
+    return check_params(c, e, aib_registry_find(e->workload));
 }
 
 static int apply_entry(const struct aib_suite_ctx *c, const struct aib_suite_entry *e,
@@ -198,7 +223,7 @@ static int apply_entry(const struct aib_suite_ctx *c, const struct aib_suite_ent
     const struct aib_workload_ops *w = find_workload(c, e);
     if (!w)
         return AIB_EUSAGE;
-    int rc = check_params(c, e, w);
+    int rc = check_params_any(c, e);
     if (rc)
         return rc;
     size_t cap = devs->len ? devs->len : 1, nchosen = 0;
@@ -229,10 +254,15 @@ static int apply_entry(const struct aib_suite_ctx *c, const struct aib_suite_ent
             if (dup) /* e.g. devices: [all, cpu] */
                 continue;
             chosen[nchosen++] = found[k];
-            if (w->devices & found[k]->kind)
+            const struct aib_workload_ops *v = aib_registry_find_for(e->workload, found[k]->kind);
+            struct aib_err why = {0};
+            if (v && !variant_accepts(e, v, &why))
+                rc = aib_plan_note(plan, "%s:%u: skipped %s on %s: %s", c->path, d->mark.line,
+                                   e->workload, found[k]->id, why.msg);
+            else if (v)
                 rc = locate(
                     c, e->mark,
-                    aib_plan_add_sweep(plan, w, found[k], e->params, e->nparams, where, c->err));
+                    aib_plan_add_sweep(plan, v, found[k], e->params, e->nparams, where, c->err));
             else
                 rc = aib_plan_note(plan, "%s:%u: skipped %s on %s (workload does not run on %s)",
                                    c->path, d->mark.line, e->workload, found[k]->id,
