@@ -19,7 +19,7 @@ CFLAGS   += $(CSTD) $(WARN) $(OPT) $(CFLAGS_PKG) -Ibuild/gen
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Every .c under these folders is part of the library; main.c is the thin entry.
-SRC_DIRS := bench devices workloads workloads/* results profilers
+SRC_DIRS := bench devices workloads workloads/* results profilers tui
 LIB_SRC  := $(filter-out bench/main.c,$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
 HDRS     := $(wildcard $(addsuffix /*.h,$(SRC_DIRS))) cuda/aib_cuda_plugin.h
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -69,12 +69,12 @@ $(B)/aibench: $(B)/obj/bench/main.o $(B)/libaibench.a
 CUDA_SRC := $(wildcard cuda/*.cu)
 ifneq ($(NVCC),)
 plugin: $(B)/aibench-cuda.so
-$(B)/aibench-cuda.so: $(CUDA_SRC) cuda/aib_cuda_plugin.h
+$(B)/aibench-cuda.so: $(CUDA_SRC) $(wildcard cuda/*.cuh) cuda/aib_cuda_plugin.h
 	@mkdir -p $(@D)
 	@echo "  NVCC    $@ (CUDA plugin)"
 	@$(NVCC) -O2 -std=c++17 -shared -Xcompiler -fPIC,-Wall,-Wextra,-Werror -cudart static \
 	  -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
-	  -o $@ $(CUDA_SRC)
+	  -o $@ $(CUDA_SRC) -ldl
 else
 plugin:
 	@echo "nvcc not found: the CUDA plugin is not built (CUDA devices will show as unavailable)"
@@ -98,8 +98,10 @@ asan-test:
 	  $(BA)/aibench $(addprefix $(BA)/tests/,$(TESTS))
 	@cp -f $(B)/aibench-cuda.so $(BA)/ 2>/dev/null || true
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  bash tests/run-unit.sh $(BA)/tests $(TESTS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  AIB_SANITIZED=1 bash tests/cli/run.sh $(BA)/aibench
 
 # Speed against the reference tools, side by side (not part of `make test`).

@@ -17,6 +17,11 @@ static const struct aib_command commands[] = {
     {"results", "list, show or delete stored runs", aib_cmd_results},
     {"compare", "compare two runs result by result, with a verdict from the statistics",
      aib_cmd_compare},
+    {"ci", "run a suite and gate it against a baseline run (exit 1 on a regression)", aib_cmd_ci},
+    {"tag", "name a run (a CI baseline); list or delete tags", aib_cmd_tag},
+    {"top", "live device monitor: utilization, memory, clocks of every device", aib_cmd_top},
+    {"browse", "browse stored runs in the terminal: details, graphs, comparisons", aib_cmd_browse},
+    {"serve", "serve 'run net' clients from other machines (TCP, ping-pong, UDP)", aib_cmd_serve},
 };
 
 void aib_cli_error(struct aib_cli *cli, const char *fmt, ...)

@@ -24,6 +24,11 @@ int aib_cmd_devices(struct aib_cli *cli, int argc, char **argv);
 int aib_cmd_run(struct aib_cli *cli, int argc, char **argv);
 int aib_cmd_results(struct aib_cli *cli, int argc, char **argv);
 int aib_cmd_compare(struct aib_cli *cli, int argc, char **argv);
+int aib_cmd_ci(struct aib_cli *cli, int argc, char **argv);
+int aib_cmd_tag(struct aib_cli *cli, int argc, char **argv);
+int aib_cmd_top(struct aib_cli *cli, int argc, char **argv);    /* tui/cmd_top.c */
+int aib_cmd_browse(struct aib_cli *cli, int argc, char **argv); /* tui/cmd_browse.c */
+int aib_cmd_serve(struct aib_cli *cli, int argc, char **argv);  /* workloads/net/cmd_serve.c */
 
 /* Entry point used by main.c and tests. */
 int aib_main(int argc, char **argv);

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../results/ci.h"
+#include "../profilers/profiler.h"
 #include "../results/store.h"
+#include "../tui/tui.h"
 #include "cli.h"
 #include "engine.h"
 #include "env.h"
@@ -23,6 +26,7 @@ static void on_signal(int sig) { stop_signal = sig; }
 
 #define MAX_DEVICES 64
 #define MAX_PSPECS 32
+#define MAX_TAGS 16
 
 static void run_usage(FILE *f)
 {
@@ -41,6 +45,8 @@ static void run_usage(FILE *f)
             "                       (repeatable; default cpu; see 'aibench devices')\n"
             "  -p, --param K=V[,V]  workload parameter (repeatable); a list sweeps\n"
             "  -s, --suite NAME     run a suite: a built-in name (quick) or a YAML file\n"
+            "      --tag TAG        with --suite: only the entries tagged TAG (repeatable)\n"
+            "      --dry-run        print the expanded plan and notes; run and write nothing\n"
             "      --warmup S       warm-up seconds per entry (default 0.2)\n"
             "      --min-time S     least seconds of timed samples per entry (default 0.5)\n"
             "      --max-time S     most seconds of timed samples per entry (default 5)\n"
@@ -48,6 +54,11 @@ static void run_usage(FILE *f)
             "      --target-ci PCT  stop when the median's 95%% CI is within +-PCT (default 1%%)\n"
             "      --json           print the stored run as JSON on stdout (progress on stderr)\n"
             "  -q, --quiet          no progress lines on stderr\n"
+            "      --no-tui         plain lines even when stdout is a terminal (default there:\n"
+            "                       the live dashboard; keys q quit, p pause, s skip, ? help)\n"
+            "      --profilers LIST profilers beside each entry: all (default), none, or a\n"
+            "                       comma list of system,nvml,rapl,perf (docs/metrics.md)\n"
+            "      --sample-interval MS  background sampling period (default 100 ms)\n"
             "      --db PATH        results database (see 'aibench --help')\n"
             "  -h, --help           this help\n"
             "\n"
@@ -56,7 +67,9 @@ static void run_usage(FILE *f)
             "Exit status: 0 ok, 1 an entry failed (e.g. wrong answer: no speed is reported),\n"
             "2 bad input (nothing is run or written), 130/143 interrupted (saved as interrupted).\n"
             "\n"
-            "workloads and their parameters:\n");
+            "profilers (values a profiler cannot read here are stored as missing, with why):\n");
+    aib_profilers_help(f);
+    fprintf(f, "\nworkloads and their parameters:\n");
     size_t n;
     const struct aib_workload_ops *const *w = aib_registry_workloads(&n);
     for (size_t i = 0; i < n; i++) {
@@ -110,12 +123,18 @@ struct run_args {
     size_t nspecs;
     struct aib_engine_opts opts;
     bool set_warmup, set_min_time, set_max_time, set_min_reps, set_target;
-    bool json, quiet, help;
+    bool json, quiet, help, dry_run, no_tui;
+    const char *profilers; /* NULL: all */
+    double sample_interval;
+    const char *tags[MAX_TAGS];
+    size_t ntags;
 };
 
 static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err *err)
 {
-    enum { O_WARMUP = 256, O_MIN_TIME, O_MAX_TIME, O_MIN_REPS, O_TARGET, O_JSON };
+    enum { O_WARMUP = 256, O_MIN_TIME, O_MAX_TIME, O_MIN_REPS, O_TARGET, O_JSON, O_DRY, O_TAG };
+    enum { O_PROFILERS = 400, O_SAMPLE_INTERVAL };
+    enum { O_NO_TUI = 500 };
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'}, {"param", required_argument, NULL, 'p'},
         {"suite", required_argument, NULL, 's'},  {"warmup", required_argument, NULL, O_WARMUP},
@@ -124,6 +143,10 @@ static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err 
         {"min-reps", required_argument, NULL, O_MIN_REPS},
         {"target-ci", required_argument, NULL, O_TARGET},
         {"json", no_argument, NULL, O_JSON},      {"quiet", no_argument, NULL, 'q'},
+        {"dry-run", no_argument, NULL, O_DRY},    {"tag", required_argument, NULL, O_TAG},
+        {"profilers", required_argument, NULL, O_PROFILERS},
+        {"sample-interval", required_argument, NULL, O_SAMPLE_INTERVAL},
+        {"no-tui", no_argument, NULL, O_NO_TUI},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     aib_engine_opts_default(&a->opts);
     optind = 0; /* full re-initialisation (glibc), so tests can call this twice */
@@ -159,7 +182,16 @@ static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err 
         }
         case O_TARGET: rc = parse_percent(optarg, &a->opts.target_ci, err); a->set_target = true; break;
         case O_JSON: a->json = true; break;
+        case O_DRY: a->dry_run = true; break;
+        case O_NO_TUI: a->no_tui = true; break;
+        case O_TAG:
+            if (a->ntags == MAX_TAGS)
+                return aib_err_set(err, AIB_EUSAGE, "too many --tag options");
+            a->tags[a->ntags++] = optarg;
+            break;
         case 'q': a->quiet = true; break;
+        case O_PROFILERS: a->profilers = optarg; break;
+        case O_SAMPLE_INTERVAL: rc = aib_profilers_parse_interval(optarg, &a->sample_interval, err); break;
         case 'h': a->help = true; break;
         case ':':
             return aib_err_set(err, AIB_EUSAGE, "option '%s' needs a value", argv[optind - 1]);
@@ -184,6 +216,8 @@ static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err 
         return aib_err_set(err, AIB_EUSAGE, "run needs a workload or --suite (try 'aibench run --help')");
     if (a->workload && a->suite)
         return aib_err_set(err, AIB_EUSAGE, "give either a workload or --suite, not both");
+    if (a->ntags && !a->suite)
+        return aib_err_set(err, AIB_EUSAGE, "--tag selects entries of a suite: give --suite");
     if (a->suite && (a->nspecs || a->ndevices))
         return aib_err_set(err, AIB_EUSAGE, "--param and --device apply to a single workload, not to --suite");
     return 0;
@@ -236,6 +270,7 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
     struct aib_devlist devs = {0};
     struct aib_plan plan = {0};
     struct aib_store *store = NULL;
+    struct aib_profilers *prof = NULL;
     struct aib_run run = {0};
     int status = 2, rc;
 
@@ -258,7 +293,7 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
         goto usage_error;
     aib_engine_opts_default(&plan.opts);
     if (a.suite) {
-        rc = aib_suite_load(a.suite, cli->exe_dir, &devs, &plan, &err);
+        rc = aib_suite_load_tagged(a.suite, cli->exe_dir, &devs, a.tags, a.ntags, &plan, &err);
         if (rc)
             goto usage_error;
         if (a.set_warmup) plan.opts.warmup_s = a.opts.warmup_s;
@@ -275,6 +310,17 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
         aib_err_set(&err, AIB_EUSAGE, "nothing to run: no entry of the suite matches a device present here");
         goto usage_error;
     }
+    if (a.dry_run) {
+        aib_suite_print_plan(cli->out, &plan);
+        status = 0;
+        goto out;
+    }
+
+    /* Profilers: chosen and checked before anything is written. */
+    struct aib_prof_opts popts = {.interval_s = a.sample_interval > 0 ? a.sample_interval
+                                                                      : AIB_PROF_INTERVAL_DEFAULT_S};
+    if ((rc = aib_profilers_new(a.profilers, &popts, &prof, &err)))
+        goto usage_error;
 
     char path[4096];
     bool is_default;
@@ -283,7 +329,7 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
         goto usage_error;
 
     /* Environment and command line, recorded with the run. */
-    if (aib_env_collect(&run.env, &plan, &devs)) {
+    if (aib_env_collect(&run.env, &plan, &devs) || aib_ci_stamp_run(&run, &devs)) {
         aib_cli_error(cli, "out of memory");
         goto out;
     }
@@ -293,11 +339,36 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
 
     struct aib_text_sink text;
     struct aib_store_sink ss;
-    struct aib_sink sinks[2];
+    struct aib_series_sink sers;
+    struct aib_sink sinks[4];
+    size_t nsinks = 3;
+    /* On a terminal, the live dashboard (not with --json or --no-tui): the
+     * text table is kept and printed once the terminal is restored. */
+    char *table = NULL;
+    size_t table_len = 0;
+    FILE *table_f = !a.no_tui && !a.json && aib_tui_available() ? open_memstream(&table, &table_len) : NULL;
+    struct aib_dashboard *dash = NULL;
+    volatile sig_atomic_t skip_flag = 0;
+    if (table_f) {
+        struct aib_dashboard_opts dopts = {.plan = &plan, .stop = &stop_signal, .skip = &skip_flag};
+        struct aib_err derr = {0};
+        if (aib_dashboard_open(&dopts, &dash, &derr)) {
+            fclose(table_f);
+            free(table);
+            table = NULL;
+            table_f = NULL;
+        }
+    }
     aib_store_sink_init(&ss, &sinks[0], store);
     /* With --json, stdout carries only the JSON document. */
-    aib_text_sink_init(&text, &sinks[1], a.json ? cli->errf : cli->out, a.quiet ? NULL : cli->errf);
-    struct aib_engine eng = {.plan = &plan, .sinks = sinks, .nsinks = 2, .stop = &stop_signal};
+    aib_text_sink_init(&text, &sinks[1], table_f ? table_f : a.json ? cli->errf : cli->out,
+                       a.quiet || table_f ? NULL : cli->errf);
+    aib_series_sink_init(&sers, &sinks[2], store, prof); /* after the store sink: needs result ids */
+    if (dash)
+        aib_dashboard_sink(dash, &sinks[nsinks++]);
+    struct aib_engine eng = {.plan = &plan, .sinks = sinks, .nsinks = nsinks, .stop = &stop_signal,
+                             .prof = prof, .skip = &skip_flag,
+                             .between = dash ? aib_dashboard_between : NULL, .between_ctx = dash};
 
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
@@ -308,13 +379,19 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
     rc = aib_engine_run(&eng, &run, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    bool quit_key = aib_dashboard_close(dash);
+    if (table_f) {
+        fclose(table_f);
+        fputs(table, cli->out);
+        free(table);
+    }
 
     FILE *info = a.json ? cli->errf : cli->out;
     if (run.id)
         fprintf(info, "database: %s (run %lld)\n", path, (long long)run.id);
     if (rc == AIB_EINTR) {
         aib_cli_error(cli, "interrupted by %s: measured results saved, run marked interrupted",
-                      stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+                      quit_key ? "q" : stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
         status = 128 + (stop_signal ? stop_signal : SIGINT);
     } else if (rc) {
         if (err.msg[0])
@@ -345,6 +422,7 @@ out:
         aib_pspec_free(&a.specs[i]);
     aib_run_free(&run);
     aib_store_close(store);
+    aib_profilers_free(prof);
     aib_plan_free(&plan);
     aib_devices_free(&devs);
     return status;

@@ -6,12 +6,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "../profilers/profiler.h"
 #include "stats.h"
 
 /* A sample covers at least this long, so clock overhead stays < 0.01%. */
 #define MIN_SAMPLE_S 1e-3
 /* Recomputing the statistics sorts the samples: do it at most this often. */
 #define CHECK_EVERY_S 0.05
+/* measure() result when the skip flag was raised (not an error). */
+#define SKIPPED 1
+
+static int skip_requested(const struct aib_engine *eng) { return eng->skip && *eng->skip; }
 
 double aib_now_mono(void)
 {
@@ -82,6 +87,8 @@ static int measure(struct aib_engine *eng, const struct aib_plan_entry *e, void 
             t_iter = dt;
         if (*eng->stop)
             return AIB_EINTR;
+        if (skip_requested(eng))
+            return SKIPPED;
     } while (aib_now_mono() - start < o->warmup_s);
     if ((rc = w->verify(state, err)))
         return rc;
@@ -91,10 +98,14 @@ static int measure(struct aib_engine *eng, const struct aib_plan_entry *e, void 
         ips = (uint64_t)ceil(MIN_SAMPLE_S / (t_iter > 1e-9 ? t_iter : 1e-9));
     r->iters_per_sample = ips;
 
+    /* Profilers run over the timed samples only, never inside one. */
+    aib_profilers_start(eng->prof);
     double t_start = aib_now_mono(), last_check = 0;
     for (;;) {
         if (*eng->stop)
             return AIB_EINTR;
+        if (skip_requested(eng))
+            return SKIPPED;
         double t0 = aib_now_mono();
         rc = w->run(state, ips, err);
         double t1 = aib_now_mono();
@@ -117,6 +128,7 @@ static int measure(struct aib_engine *eng, const struct aib_plan_entry *e, void 
                 break;
         }
     }
+    aib_profilers_stop(eng->prof);
     /* The last timed iteration must be right too. */
     return w->verify(state, err);
 }
@@ -138,10 +150,13 @@ static int run_entry(struct aib_engine *eng, const struct aib_plan_entry *e, str
 
     void *state = NULL;
     struct aib_err werr = {0};
+    /* Before setup, so the counters follow the threads the workload creates. */
+    if (aib_profilers_open(eng->prof, e->dev, err))
+        return AIB_ENOMEM;
     int rc = w->setup(e->dev, e->params, &state, &werr);
     if (rc == 0) {
         rc = measure(eng, e, state, r, &werr);
-        if ((rc == 0 || rc == AIB_EINTR) && w->metrics) {
+        if ((rc == 0 || rc == AIB_EINTR || rc == SKIPPED) && w->metrics) {
             int mrc = w->metrics(state, r, &werr);
             if (mrc && rc == 0)
                 rc = mrc;
@@ -153,6 +168,10 @@ static int run_entry(struct aib_engine *eng, const struct aib_plan_entry *e, str
         return aib_err_set(err, AIB_ENOMEM, "out of memory computing statistics");
     if (rc == AIB_EINTR) {
         fail_result(r, AIB_STATUS_INTERRUPTED, NULL);
+    } else if (rc == SKIPPED) {
+        /* Kept with what it measured; the run goes on. */
+        fail_result(r, AIB_STATUS_SKIPPED, NULL);
+        rc = 0;
     } else if (rc) {
         fail_result(r, AIB_STATUS_FAILED, &werr);
         /* A speed from a wrong answer is never reported. */
@@ -162,6 +181,9 @@ static int run_entry(struct aib_engine *eng, const struct aib_plan_entry *e, str
         snprintf(r->status, sizeof r->status, "%s", AIB_STATUS_OK);
     }
     set_unit(r);
+    /* Profiler values become metrics; a failed entry's are only closed. */
+    if (aib_profilers_finish(eng->prof, e->dev, r, strcmp(r->status, AIB_STATUS_FAILED) != 0, err))
+        return AIB_ENOMEM;
     return rc;
 }
 
@@ -179,10 +201,14 @@ int aib_engine_run(struct aib_engine *eng, struct aib_run *run, struct aib_err *
     }
     for (size_t i = 0; i < plan->len && !interrupted; i++) {
         const struct aib_plan_entry *e = &plan->items[i];
+        if (i > 0 && eng->between)
+            eng->between(eng->between_ctx, i, plan->len);
         if (*eng->stop) {
             interrupted = 1;
             break;
         }
+        if (eng->skip)
+            *eng->skip = 0; /* a skip asked for between entries means nothing */
         for (size_t s = 0; s < eng->nsinks; s++)
             if (eng->sinks[s].entry_begin)
                 eng->sinks[s].entry_begin(eng->sinks[s].ctx, i, plan->len, e);
@@ -207,6 +233,8 @@ int aib_engine_run(struct aib_engine *eng, struct aib_run *run, struct aib_err *
             }
         }
         aib_result_free(&r);
+        if (eng->skip)
+            *eng->skip = 0;
         if (rc)
             break;
     }

@@ -28,6 +28,8 @@ struct aib_sink {
     int (*run_end)(void *ctx, struct aib_run *run, struct aib_err *err);
 };
 
+struct aib_profilers;
+
 struct aib_engine {
     const struct aib_plan *plan;
     struct aib_sink *sinks;
@@ -35,6 +37,21 @@ struct aib_engine {
     /* Set asynchronously (signal handler) to the signal number to stop: the
      * current entry is saved as interrupted and no further entry starts. */
     volatile sig_atomic_t *stop;
+    /* Optional (NULL: none). Set asynchronously (the live view's `s` key)
+     * to skip the current entry: it is stored with status "skipped" and the
+     * samples it has, and the run goes on. Checked between samples; the
+     * engine clears it before each entry and after it. */
+    volatile sig_atomic_t *skip;
+    /* Optional: called before every entry but the first, outside any timed
+     * region; it may block (the live view holds a paused run here). The
+     * stop flag is checked after it returns. */
+    void (*between)(void *ctx, size_t next, size_t n);
+    void *between_ctx;
+    /* Optional (NULL: none): profilers opened per entry before setup,
+     * started just before the first timed sample and stopped right after
+     * the last; their values become the result's metrics
+     * (profilers/profiler.h). */
+    struct aib_profilers *prof;
 };
 
 /* Runs the plan. run->status becomes ok, failed (some entry failed) or

@@ -5,10 +5,34 @@
 #include <string.h>
 
 extern const struct aib_workload_ops aib_matmul_cpu;
+extern const struct aib_workload_ops aib_conv_cpu;
+extern const struct aib_workload_ops aib_membw_cpu;
+extern const struct aib_workload_ops aib_io_cpu;
+extern const struct aib_workload_ops aib_net_cpu;
+extern const struct aib_workload_ops aib_matmul_cuda;
+extern const struct aib_workload_ops aib_matmul_opencl;
+extern const struct aib_workload_ops aib_conv_cuda;
+extern const struct aib_workload_ops aib_membw_cuda;
+extern const struct aib_workload_ops aib_transfer_cuda;
+extern const struct aib_workload_ops aib_conv_opencl;
+extern const struct aib_workload_ops aib_membw_opencl;
+extern const struct aib_workload_ops aib_transfer_opencl;
 
 /* Every workload, one line each. */
 static const struct aib_workload_ops *const workloads[] = {
     &aib_matmul_cpu,
+    &aib_conv_cpu,
+    &aib_membw_cpu,
+    &aib_io_cpu,
+    &aib_net_cpu,
+    &aib_matmul_cuda,
+    &aib_matmul_opencl,
+    &aib_conv_cuda,
+    &aib_membw_cuda,
+    &aib_transfer_cuda,
+    &aib_conv_opencl,
+    &aib_membw_opencl,
+    &aib_transfer_opencl,
 };
 
 const struct aib_workload_ops *const *aib_registry_workloads(size_t *n)

@@ -154,25 +154,39 @@ static int locate(const struct aib_suite_ctx *c, struct aib_suite_mark m, int rc
     return aib_err_set(c->err, rc, "%s:%u:%u: %s", c->path, m.line, m.col, copy);
 }
 
-/* Checks each value on its own so that a bad one in a multi-line sweep
- * is reported at its own line rather than at the list. */
-static int check_params(const struct aib_suite_ctx *c, const struct aib_suite_entry *e,
-                        const struct aib_workload_ops *w)
+/* Each value must be valid for at least one variant of the workload (the
+ * variants for different device kinds have different parameters). Checked
+ * value by value, so that a bad one in a multi-line sweep is reported at
+ * its own line, against the first variant that knows the key. */
+static int check_params(const struct aib_suite_ctx *c, const struct aib_suite_entry *e)
 {
-    void *scratch = calloc(1, w->params.size ? w->params.size : 1);
-    if (!scratch)
-        return aib_suite_nomem_(c->err);
-    int rc = aib_params_defaults(&w->params, scratch, c->err);
+    size_t nall = 0;
+    const struct aib_workload_ops *const *all = aib_registry_workloads(&nall);
+    char scratch[4096]; /* aib_registry_check() keeps every params struct smaller */
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < e->nparams; i++) {
         const struct aib_pspec *p = &e->params[i];
-        bool known = aib_params_find(&w->params, p->key) != NULL;
         for (size_t j = 0; rc == 0 && j < p->nvalues; j++) {
-            rc = aib_params_set(&w->params, scratch, p->key, p->values[j], c->err);
-            if (rc)
-                rc = locate(c, known ? e->value_marks[i][j] : e->key_marks[i], rc);
+            const struct aib_workload_ops *first = NULL;
+            bool ok = false;
+            for (size_t k = 0; k < nall && !ok; k++) {
+                const struct aib_workload_ops *w = all[k];
+                struct aib_err why = {0};
+                if (strcmp(w->name, e->workload) != 0 || !aib_params_find(&w->params, p->key))
+                    continue;
+                first = first ? first : w;
+                ok = aib_params_defaults(&w->params, scratch, &why) == 0 &&
+                     aib_params_set(&w->params, scratch, p->key, p->values[j], &why) == 0;
+            }
+            if (ok)
+                continue;
+            const struct aib_workload_ops *w = first ? first : aib_registry_find(e->workload);
+            rc = aib_params_defaults(&w->params, scratch, c->err);
+            if (rc == 0)
+                rc = aib_params_set(&w->params, scratch, p->key, p->values[j], c->err);
+            rc = locate(c, first ? e->value_marks[i][j] : e->key_marks[i], rc ? rc : AIB_EUSAGE);
         }
     }
-    free(scratch);
     return rc;
 }
 
@@ -189,48 +203,116 @@ static const struct aib_workload_ops *find_workload(const struct aib_suite_ctx *
     return w;
 }
 
-/* True when every parameter value of the entry is valid for this variant
- * (variants of one workload for different device kinds may differ). */
-static bool variant_accepts(const struct aib_suite_entry *e, const struct aib_workload_ops *w,
-                            struct aib_err *why)
+/* The combinations of one entry on one device that were skipped, by reason. */
+#define MAX_REASONS 8
+struct skipped {
+    char why[512];
+    char first[300]; /* the first combination skipped for it */
+    size_t count;
+};
+
+static void skip(struct skipped *sk, size_t *nsk, const struct aib_pspec *one, size_t n,
+                 const char *why)
 {
-    char scratch[4096];
-    if (w->params.size > sizeof scratch || aib_params_defaults(&w->params, scratch, why))
-        return false;
-    for (size_t i = 0; i < e->nparams; i++)
-        for (size_t j = 0; j < e->params[i].nvalues; j++)
-            if (aib_params_set(&w->params, scratch, e->params[i].key, e->params[i].values[j], why))
-                return false;
-    return true;
+    size_t r = 0;
+    while (r < *nsk && strcmp(sk[r].why, why) != 0)
+        r++;
+    if (r == *nsk) {
+        if (*nsk == MAX_REASONS)
+            r--; /* counted with the last reason kept */
+        else
+            (*nsk)++;
+        snprintf(sk[r].why, sizeof sk[r].why, "%s", why);
+        sk[r].first[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            char kv[200];
+            snprintf(kv, sizeof kv, "%s=%s", one[i].key, one[i].values[0]);
+            aib_suite_append_(sk[r].first, sizeof sk[r].first, ",", kv);
+        }
+    }
+    sk[r].count++;
 }
 
-/* A value must be valid for at least one variant; checked value by value
- * against the first variant that knows the key, so the error points at it. */
-static int check_params_any(const struct aib_suite_ctx *c, const struct aib_suite_entry *e)
+/* Adds every combination of the entry's values for variant v on dev, one
+ * at a time: a combination this variant, device or machine cannot do (a
+ * value outside this variant's parameters, or validate() refusing: no fp16
+ * on this OpenCL device, no bf16 in this OpenBLAS) is skipped with a note,
+ * one per reason, so that one suite serves many machines. Every value was
+ * checked against the workload already (check_params). */
+static int add_combinations(const struct aib_suite_ctx *c, const struct aib_suite_entry *e,
+                            const struct aib_workload_ops *v, const struct aib_device *dev,
+                            const char *where, bool note, struct aib_plan *plan)
 {
-    size_t n = 0;
-    const struct aib_workload_ops *const *all = aib_registry_workloads(&n);
-    struct aib_err why = {0};
+    size_t n = e->nparams, total = 1, nsk = 0;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(all[i]->name, e->workload) == 0 && variant_accepts(e, all[i], &why))
-            return 0;
-    return check_params(c, e, aib_registry_find(e->workload));
+        total *= e->params[i].nvalues;
+    if (total > 100000) /* let the plan say it, located */
+        return locate(c, e->mark,
+                      aib_plan_add_sweep(plan, v, dev, e->params, n, where, c->err));
+    struct aib_pspec *one = calloc(n ? n : 1, sizeof *one);
+    size_t *idx = calloc(n ? n : 1, sizeof *idx);
+    struct skipped *sk = calloc(MAX_REASONS, sizeof *sk);
+    int rc = one && idx && sk ? 0 : AIB_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        one[i].nvalues = 1;
+        memcpy(one[i].key, e->params[i].key, sizeof one[i].key);
+        memcpy(one[i].where, e->params[i].where, sizeof one[i].where);
+    }
+    for (size_t k = 0; rc == 0 && k < total; k++) {
+        struct aib_err why = {0};
+        for (size_t i = 0; i < n; i++)
+            one[i].values = &e->params[i].values[idx[i]];
+        rc = aib_plan_add_sweep(plan, v, dev, one, n, where, &why);
+        if (rc == AIB_EUSAGE) {
+            skip(sk, &nsk, one, n, why.msg);
+            rc = 0;
+        } else if (rc) {
+            aib_err_set(c->err, rc, "%s", why.msg);
+        }
+        /* The next combination: the last key varies fastest, as in the plan. */
+        for (size_t i = n; i-- > 0;) {
+            if (++idx[i] < e->params[i].nvalues)
+                break;
+            idx[i] = 0;
+        }
+    }
+    for (size_t r = 0; rc == 0 && note && r < nsk; r++) {
+        char more[48] = "";
+        if (sk[r].count > 1)
+            snprintf(more, sizeof more, " and %zu more", sk[r].count - 1);
+        rc = aib_plan_note(plan, "%s:%u:%u: skipped %s on %s%s%s%s%s: %s", c->path,
+                           e->mark.line, e->mark.col, e->workload, dev->id, n ? " (" : "",
+                           sk[r].first, more, n ? ")" : "", sk[r].why);
+    }
+    if (rc == AIB_ENOMEM)
+        aib_suite_nomem_(c->err);
+    free(one);
+    free(idx);
+    free(sk);
+    return rc;
 }
 
+/* Checks the entry in full; adds it to the plan only when `expand` (an
+ * entry left out by a tag filter must still be valid). Repetition `rep`
+ * (0-based) of `nrep`: notes are made once, on the first. */
 static int apply_entry(const struct aib_suite_ctx *c, const struct aib_suite_entry *e,
-                       const struct aib_devlist *devs, struct aib_plan *plan)
+                       const struct aib_devlist *devs, bool expand, int rep, int nrep,
+                       struct aib_plan *plan)
 {
     const struct aib_workload_ops *w = find_workload(c, e);
     if (!w)
         return AIB_EUSAGE;
-    int rc = check_params_any(c, e);
+    int rc = check_params(c, e);
     if (rc)
         return rc;
     size_t cap = devs->len ? devs->len : 1, nchosen = 0;
     const struct aib_device **found = calloc(cap, sizeof *found);
     const struct aib_device **chosen = calloc(cap, sizeof *chosen);
-    char where[160];
-    aib_suite_where_(where, sizeof where, c->path, e->mark);
+    char where[160], suffix[40] = "";
+    if (rep > 0)
+        snprintf(suffix, sizeof suffix, " (repetition %d of %d)", rep + 1, nrep);
+    aib_suite_where_(where, sizeof where - strlen(suffix), c->path, e->mark);
+    strcat(where, suffix);
     if (!found || !chosen) {
         rc = aib_suite_nomem_(c->err);
         goto out;
@@ -242,11 +324,13 @@ static int apply_entry(const struct aib_suite_ctx *c, const struct aib_suite_ent
             rc = locate(c, d->mark, n);
             goto out;
         }
+        if (!expand)
+            continue;
         /* Valid but absent here (no GPU on this machine): the same suite
          * must run everywhere, so this is a note, not an error. */
-        if (n == 0)
-            rc = aib_plan_note(plan, "%s:%u: skipped %s on %s: device not present", c->path,
-                               d->mark.line, e->workload, d->selector);
+        if (n == 0 && rep == 0)
+            rc = aib_plan_note(plan, "%s:%u:%u: skipped %s on %s: device not present", c->path,
+                               d->mark.line, d->mark.col, e->workload, d->selector);
         for (int k = 0; rc == 0 && k < n; k++) {
             bool dup = false;
             for (size_t j = 0; j < nchosen && !dup; j++)
@@ -255,17 +339,11 @@ static int apply_entry(const struct aib_suite_ctx *c, const struct aib_suite_ent
                 continue;
             chosen[nchosen++] = found[k];
             const struct aib_workload_ops *v = aib_registry_find_for(e->workload, found[k]->kind);
-            struct aib_err why = {0};
-            if (v && !variant_accepts(e, v, &why))
-                rc = aib_plan_note(plan, "%s:%u: skipped %s on %s: %s", c->path, d->mark.line,
-                                   e->workload, found[k]->id, why.msg);
-            else if (v)
-                rc = locate(
-                    c, e->mark,
-                    aib_plan_add_sweep(plan, v, found[k], e->params, e->nparams, where, c->err));
-            else
-                rc = aib_plan_note(plan, "%s:%u: skipped %s on %s (workload does not run on %s)",
-                                   c->path, d->mark.line, e->workload, found[k]->id,
+            if (v)
+                rc = add_combinations(c, e, v, found[k], where, rep == 0, plan);
+            else if (rep == 0)
+                rc = aib_plan_note(plan, "%s:%u:%u: skipped %s on %s (workload does not run on %s)",
+                                   c->path, d->mark.line, d->mark.col, e->workload, found[k]->id,
                                    found[k]->kind == AIB_DEV_CPU    ? "cpu"
                                    : found[k]->kind == AIB_DEV_CUDA ? "cuda"
                                                                     : "opencl");
@@ -280,8 +358,46 @@ out:
     return rc;
 }
 
-int aib_suite_load(const char *name_or_path, const char *exe_dir, const struct aib_devlist *devs,
-                   struct aib_plan *plan, struct aib_err *err)
+static bool has_tag(const struct aib_suite_entry *e, const char *tag)
+{
+    for (size_t i = 0; i < e->ntags; i++)
+        if (strcmp(e->tags[i], tag) == 0)
+            return true;
+    return false;
+}
+
+/* Every tag filter must name a tag some entry has: a typo would otherwise
+ * silently select nothing. */
+static int check_filter(const struct aib_suite *s, const char *const *tags, size_t ntags,
+                        struct aib_err *err)
+{
+    for (size_t t = 0; t < ntags; t++) {
+        bool found = false;
+        for (size_t i = 0; i < s->nentries && !found; i++)
+            found = has_tag(&s->entries[i], tags[t]);
+        if (found)
+            continue;
+        char known[256] = "";
+        for (size_t i = 0; i < s->nentries; i++)
+            for (size_t j = 0; j < s->entries[i].ntags; j++) {
+                const char *tag = s->entries[i].tags[j];
+                bool seen = false;
+                for (size_t k = 0; k < i && !seen; k++)
+                    seen = has_tag(&s->entries[k], tag);
+                for (size_t k = 0; k < j && !seen; k++)
+                    seen = strcmp(s->entries[i].tags[k], tag) == 0;
+                if (!seen)
+                    aib_suite_append_(known, sizeof known, ", ", tag);
+            }
+        return aib_err_set(err, AIB_EUSAGE, "%s: no entry has tag '%s' (tags here: %s)", s->path,
+                           tags[t], known[0] ? known : "none");
+    }
+    return 0;
+}
+
+int aib_suite_load_tagged(const char *name_or_path, const char *exe_dir,
+                          const struct aib_devlist *devs, const char *const *tags, size_t ntags,
+                          struct aib_plan *plan, struct aib_err *err)
 {
     char path[4096];
     struct aib_suite s;
@@ -291,12 +407,30 @@ int aib_suite_load(const char *name_or_path, const char *exe_dir, const struct a
     if ((rc = aib_suite_parse(path, &s, err)))
         return rc;
     struct aib_suite_ctx c = {s.path, NULL, err};
-    for (size_t i = 0; rc == 0 && i < s.nentries; i++)
-        rc = apply_entry(&c, &s.entries[i], devs, plan);
+    rc = check_filter(&s, tags, ntags, err);
+    /* Round-robin: repetition 2 starts after every entry ran once, so a
+     * disturbance of a few seconds touches one repetition, not all. */
+    for (int rep = 0; rc == 0 && rep < s.repetitions; rep++)
+        for (size_t i = 0; rc == 0 && i < s.nentries; i++) {
+            bool expand = ntags == 0;
+            for (size_t t = 0; t < ntags && !expand; t++)
+                expand = has_tag(&s.entries[i], tags[t]);
+            rc = apply_entry(&c, &s.entries[i], devs, expand, rep, s.repetitions, plan);
+        }
+    if (rc == 0 && plan->len == 0)
+        rc = aib_err_set(err, AIB_EUSAGE, "%s: nothing to run on this machine%s%s%s", s.path,
+                         plan->nnotes ? " (" : "", plan->nnotes ? plan->notes[0] : "",
+                         plan->nnotes > 1 ? ", ...)" : plan->nnotes ? ")" : "");
     if (rc == 0) {
         plan->opts = s.opts;
         snprintf(plan->suite, sizeof plan->suite, "%s", s.name);
     }
     aib_suite_free(&s);
     return rc;
+}
+
+int aib_suite_load(const char *name_or_path, const char *exe_dir, const struct aib_devlist *devs,
+                   struct aib_plan *plan, struct aib_err *err)
+{
+    return aib_suite_load_tagged(name_or_path, exe_dir, devs, NULL, 0, plan, err);
 }

@@ -7,6 +7,7 @@
 #define AIB_SUITE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../devices/device.h"
 #include "err.h"
@@ -34,7 +35,7 @@ struct aib_suite_entry {
     struct aib_suite_mark *key_marks;
     struct aib_suite_mark **value_marks;
     size_t nparams;
-    char **tags; /* kept for later filtering; not used yet */
+    char **tags; /* for `run --suite S --tag T` (aib_suite_load_tagged) */
     size_t ntags;
 };
 
@@ -43,6 +44,10 @@ struct aib_suite {
     char *name;
     char *description;           /* NULL when not given */
     struct aib_engine_opts opts; /* aib_engine_opts_default() overridden by defaults: */
+    /* defaults: repetitions (1 when not given): the plan is laid out this
+     * many times, round-robin, each entry with a fresh setup, so that the
+     * samples of one run span several setups and moments. */
+    int repetitions;
     struct aib_suite_entry *entries;
     size_t nentries;
 };
@@ -62,12 +67,23 @@ int aib_suite_parse(const char *path, struct aib_suite *s, struct aib_err *err);
 void aib_suite_free(struct aib_suite *s);
 
 /* Resolves, parses and expands a suite into `plan`: sets plan->opts and
- * plan->suite and appends one entry per (workload, device, parameter set).
+ * plan->suite and appends one entry per (workload, device, parameter set),
+ * all of them again for each further repetition.
  * Selected devices that are absent here, or that the workload does not run
  * on, are skipped with a note in plan->notes, not an error. On failure the
  * plan may hold some entries; the caller frees it with aib_plan_free()
  * either way. */
 int aib_suite_load(const char *name_or_path, const char *exe_dir, const struct aib_devlist *devs,
                    struct aib_plan *plan, struct aib_err *err);
+/* The same, keeping only the entries that have at least one of `tags`
+ * (all entries when ntags is 0). Every entry is still checked in full. A
+ * tag no entry has is AIB_EUSAGE, listing the suite's tags. */
+int aib_suite_load_tagged(const char *name_or_path, const char *exe_dir,
+                          const struct aib_devlist *devs, const char *const *tags, size_t ntags,
+                          struct aib_plan *plan, struct aib_err *err);
+/* Prints what a run of the plan would do (--dry-run): the notes, the timing
+ * options, one line per entry with where it comes from, and the most time
+ * it can take. Writes nothing else anywhere. */
+void aib_suite_print_plan(FILE *out, const struct aib_plan *plan);
 
 #endif

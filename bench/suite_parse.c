@@ -154,11 +154,24 @@ static int parse_number(const struct aib_suite_ctx *c, const yaml_node_t *n, con
     return 0;
 }
 
-static int parse_defaults(const struct aib_suite_ctx *c, const yaml_node_t *n,
-                          struct aib_engine_opts *o)
+static int parse_count(const struct aib_suite_ctx *c, const yaml_node_t *v, const char *key,
+                       long max, int *out)
 {
-    static const char *const keys[] = {"warmup",   "min_time",  "max_time",
-                                       "min_reps", "target_ci", NULL};
+    char g[64], *end = NULL;
+    long r = v->type == YAML_SCALAR_NODE ? strtol(text(v), &end, 10) : 0;
+    if (!end || end == text(v) || *end || r < 1 || r > max)
+        return aib_suite_fail_(c, mark_of(v), "%s: expected an integer from 1 to %ld, got %s", key,
+                               max, got(v, g, sizeof g));
+    *out = (int)r;
+    return 0;
+}
+
+/* Timing options, and `repetitions` (how many times the plan repeats). */
+static int parse_defaults(const struct aib_suite_ctx *c, const yaml_node_t *n,
+                          struct aib_engine_opts *o, int *reps)
+{
+    static const char *const keys[] = {"warmup",   "min_time",  "max_time",    "min_reps",
+                                       "target_ci", "repetitions", NULL};
     char g[64];
     if (n->type != YAML_MAPPING_NODE)
         return aib_suite_fail_(c, mark_of(n), "defaults: expected a mapping, got %s",
@@ -173,14 +186,10 @@ static int parse_defaults(const struct aib_suite_ctx *c, const yaml_node_t *n,
         rc = parse_number(c, v, "max_time", 0, true, 1e6, false, &o->max_time_s);
     if (!rc && (v = get(c, n, "target_ci")))
         rc = parse_number(c, v, "target_ci", 0, true, 0.99, true, &o->target_ci);
-    if (!rc && (v = get(c, n, "min_reps"))) {
-        char *end = NULL;
-        long r = v->type == YAML_SCALAR_NODE ? strtol(text(v), &end, 10) : 0;
-        if (!end || end == text(v) || *end || r < 1 || r > INT_MAX)
-            return aib_suite_fail_(c, mark_of(v), "min_reps: expected an integer >= 1, got %s",
-                                   got(v, g, sizeof g));
-        o->min_reps = (int)r;
-    }
+    if (!rc && (v = get(c, n, "min_reps")))
+        rc = parse_count(c, v, "min_reps", 1000000, &o->min_reps);
+    if (!rc && (v = get(c, n, "repetitions")))
+        rc = parse_count(c, v, "repetitions", 100, reps);
     if (!rc && o->min_time_s > o->max_time_s)
         rc = aib_suite_fail_(c, mark_of(n),
                              "defaults: min_time (%g s) is longer than max_time (%g s)",
@@ -344,7 +353,7 @@ static int parse_root(const struct aib_suite_ctx *c, const yaml_node_t *root, st
                                sizeof((struct aib_plan *)NULL)->suite - 1);
     if ((v = get(c, root, "description")) && (rc = dup_str(c, v, "description", &s->description)))
         return rc;
-    if ((v = get(c, root, "defaults")) && (rc = parse_defaults(c, v, &s->opts)))
+    if ((v = get(c, root, "defaults")) && (rc = parse_defaults(c, v, &s->opts, &s->repetitions)))
         return rc;
     if (!(v = get(c, root, "entries")))
         return aib_suite_fail_(c, mark_of(root), "missing required key 'entries'");
@@ -392,6 +401,7 @@ int aib_suite_parse(const char *path, struct aib_suite *s, struct aib_err *err)
 {
     memset(s, 0, sizeof *s);
     aib_engine_opts_default(&s->opts);
+    s->repetitions = 1;
     yaml_parser_t parser;
     yaml_document_t doc, extra;
     bool have_parser = false, have_doc = false, have_extra = false;

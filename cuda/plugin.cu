@@ -2,15 +2,41 @@
 // main binary links no CUDA library and runs where there is no driver.
 // cudart is linked statically (no libcudart.so needed at run time) and
 // libcuda is never linked: cudart loads the driver itself, and reports
-// cudaErrorInsufficientDriver when there is none.
+// cudaErrorInsufficientDriver when there is none. cuBLAS, cuBLASLt and
+// cuDNN are dlopen()ed by the jobs that use them (libs.cu).
 #include <cuda_runtime.h>
 
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <memory>
 
 #include "aib_cuda_plugin.h"
+#include "common.cuh"
+#include "jobs.cuh"
+
+aib_cuda_job::~aib_cuda_job()
+{
+    if (ev_start)
+        cudaEventDestroy(ev_start);
+    if (ev_stop)
+        cudaEventDestroy(ev_stop);
+    if (stream)
+        cudaStreamDestroy(stream);
+}
+
+int aib_cuda_job::open(int dev, const aibcuda::Err &e)
+{
+    device = dev;
+    if (!aibcuda::ok(cudaSetDevice(dev), "cudaSetDevice", e) ||
+        !aibcuda::ok(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate", e) ||
+        !aibcuda::ok(cudaEventCreate(&ev_start), "cudaEventCreate", e) ||
+        !aibcuda::ok(cudaEventCreate(&ev_stop), "cudaEventCreate", e))
+        return -1;
+    return 0;
+}
 
 namespace {
 
@@ -119,8 +145,128 @@ int plugin_device_info(int idx, struct aib_cuda_devinfo *out, char *errbuf, size
 
 void plugin_shutdown(void)
 {
-    // Nothing yet: discovery creates no context or stream. Workloads (a
-    // later ABI) will release what they own here.
+    // Nothing: every job owns and frees what it created.
+}
+
+// A C++ exception must never cross into the C caller: catch everything
+// (std::bad_alloc from a host buffer, mostly) at the boundary.
+template <typename F> int guarded(F f, const aibcuda::Err &e)
+{
+    try {
+        return f();
+    } catch (const std::exception &ex) {
+        return e.set("CUDA plugin: %s", ex.what());
+    } catch (...) {
+        return e.set("CUDA plugin: unexpected C++ exception");
+    }
+}
+
+// The create hooks: a job is handed over only when fully built.
+template <typename Make>
+int create(int device, struct aib_cuda_job **job, char *errbuf, size_t errlen, Make make)
+{
+    aibcuda::Err e{errbuf, errlen};
+    *job = nullptr;
+    return guarded(
+        [&]() -> int {
+            std::unique_ptr<aib_cuda_job> j;
+            if (make(device, j, e) != 0)
+                return -1;
+            // Setup work on the legacy stream (cudaMemset, ...) does not
+            // order with the job's non-blocking stream: finish it here.
+            if (!aibcuda::ok(cudaDeviceSynchronize(), "cudaDeviceSynchronize (setup)", e))
+                return -1;
+            *job = j.release();
+            return 0;
+        },
+        e);
+}
+
+int plugin_matmul_create(int device, const struct aib_cuda_matmul_args *a, struct aib_cuda_job **job,
+                         char *errbuf, size_t errlen)
+{
+    return create(device, job, errbuf, errlen, [a](int d, std::unique_ptr<aib_cuda_job> &j, const aibcuda::Err &e) {
+        return aibcuda::make_matmul(d, *a, j, e);
+    });
+}
+
+int plugin_conv_create(int device, const struct aib_cuda_conv_args *a, struct aib_cuda_job **job,
+                       char *errbuf, size_t errlen)
+{
+    return create(device, job, errbuf, errlen, [a](int d, std::unique_ptr<aib_cuda_job> &j, const aibcuda::Err &e) {
+        return aibcuda::make_conv(d, *a, j, e);
+    });
+}
+
+int plugin_membw_create(int device, const struct aib_cuda_membw_args *a, struct aib_cuda_job **job,
+                        char *errbuf, size_t errlen)
+{
+    return create(device, job, errbuf, errlen, [a](int d, std::unique_ptr<aib_cuda_job> &j, const aibcuda::Err &e) {
+        return aibcuda::make_membw(d, *a, j, e);
+    });
+}
+
+int plugin_transfer_create(int device, const struct aib_cuda_transfer_args *a, struct aib_cuda_job **job,
+                           char *errbuf, size_t errlen)
+{
+    return create(device, job, errbuf, errlen, [a](int d, std::unique_ptr<aib_cuda_job> &j, const aibcuda::Err &e) {
+        return aibcuda::make_transfer(d, *a, j, e);
+    });
+}
+
+// CUDA events around the enqueued iterations: the device's own clock, so
+// launch gaps before the first and after the last do not count.
+int plugin_job_run(struct aib_cuda_job *job, uint64_t iters, double *device_s, char *errbuf, size_t errlen)
+{
+    aibcuda::Err e{errbuf, errlen};
+    *device_s = 0;
+    return guarded(
+        [&]() -> int {
+            float ms = 0;
+            if (!aibcuda::ok(cudaSetDevice(job->device), "cudaSetDevice", e) ||
+                !aibcuda::ok(cudaEventRecord(job->ev_start, job->stream), "cudaEventRecord", e))
+                return -1;
+            if (job->enqueue(iters, e) != 0)
+                return -1;
+            if (!aibcuda::ok(cudaEventRecord(job->ev_stop, job->stream), "cudaEventRecord", e) ||
+                !aibcuda::ok(cudaEventSynchronize(job->ev_stop), "cudaEventSynchronize (the work failed)", e) ||
+                !aibcuda::ok(cudaEventElapsedTime(&ms, job->ev_start, job->ev_stop), "cudaEventElapsedTime", e))
+                return -1;
+            *device_s = ms * 1e-3;
+            return 0;
+        },
+        e);
+}
+
+int plugin_job_verify(struct aib_cuda_job *job, char *errbuf, size_t errlen)
+{
+    aibcuda::Err e{errbuf, errlen};
+    return guarded(
+        [&]() -> int {
+            if (!aibcuda::ok(cudaSetDevice(job->device), "cudaSetDevice", e) ||
+                !aibcuda::ok(cudaStreamSynchronize(job->stream), "cudaStreamSynchronize", e))
+                return -1;
+            return job->verify(e);
+        },
+        e);
+}
+
+void plugin_job_describe(const struct aib_cuda_job *job, char *buf, size_t len)
+{
+    if (len)
+        buf[0] = '\0';
+    if (job)
+        job->describe(buf, len);
+}
+
+void plugin_job_destroy(struct aib_cuda_job *job)
+{
+    if (!job)
+        return;
+    cudaSetDevice(job->device);
+    if (job->stream)
+        cudaStreamSynchronize(job->stream);
+    delete job;
 }
 
 const struct aib_cuda_plugin plugin_table = {
@@ -129,6 +275,14 @@ const struct aib_cuda_plugin plugin_table = {
     plugin_init,
     plugin_device_info,
     plugin_shutdown,
+    plugin_matmul_create,
+    plugin_conv_create,
+    plugin_membw_create,
+    plugin_transfer_create,
+    plugin_job_run,
+    plugin_job_verify,
+    plugin_job_describe,
+    plugin_job_destroy,
 };
 
 } // namespace

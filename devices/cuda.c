@@ -1,8 +1,9 @@
 /* CUDA backend: loads the nvcc-built plugin (aibench-cuda.so) with dlopen,
  * so the main binary links no CUDA library and works without a driver.
  * Every way of failing (no plugin, bad ABI, no driver) leaves the backend
- * unavailable with a reason, never an error. */
-#include "device.h"
+ * unavailable with a reason, never an error. When GPUs are found the plugin
+ * stays loaded, owned by the device list, so workloads can call its table. */
+#include "cuda.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -14,6 +15,31 @@
 #include "../cuda/aib_cuda_plugin.h"
 
 #define PLUGIN_FILE "aibench-cuda.so"
+
+/* What the device list keeps for its CUDA devices. */
+struct cuda_ctx {
+    void *handle;
+    const struct aib_cuda_plugin *pl;
+};
+
+static void cuda_ctx_free(void *p)
+{
+    struct cuda_ctx *c = p;
+    if (!c)
+        return;
+    if (c->pl)
+        c->pl->shutdown();
+    if (c->handle)
+        dlclose(c->handle);
+    free(c);
+}
+
+const struct aib_cuda_plugin *aib_cuda_plugin_of(const struct aib_device *dev)
+{
+    if (!dev || dev->kind != AIB_DEV_CUDA || !dev->backend_ctx)
+        return NULL;
+    return ((const struct cuda_ctx *)dev->backend_ctx)->pl;
+}
 
 /* snprintf through a va_list: the reason is truncated to fit on purpose
  * (a very long path must not turn into a build warning or an error). */
@@ -84,9 +110,10 @@ static void fmt_version(int v, char *buf, size_t len)
         snprintf(buf, len, "none");
 }
 
-static int add_gpu(struct aib_devlist *out, int idx, const struct aib_cuda_devinfo *gi, const char *path)
+static int add_gpu(struct aib_devlist *out, int idx, const struct aib_cuda_devinfo *gi, const char *path,
+                   struct cuda_ctx *ctx)
 {
-    struct aib_device d = {.kind = AIB_DEV_CUDA, .platform_index = -1, .index = idx};
+    struct aib_device d = {.kind = AIB_DEV_CUDA, .platform_index = -1, .index = idx, .backend_ctx = ctx};
     struct aib_kvlist *p = &d.props;
     char buf[64];
     int rc = 0;
@@ -140,19 +167,25 @@ static int add_gpu(struct aib_devlist *out, int idx, const struct aib_cuda_devin
 static int cuda_discover(struct aib_devlist *out, struct aib_backend_status *st, struct aib_err *err)
 {
     char path[PATH_MAX + 64], why[256];
-    void *h = NULL;
+    struct cuda_ctx *ctx = NULL;
     const struct aib_cuda_plugin *pl = NULL;
     int rc = 0;
 
     if (!find_plugin(path, sizeof path, st->reason, sizeof st->reason))
         goto out;
-    if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+    if (!(ctx = calloc(1, sizeof *ctx))) {
+        rc = aib_err_set(err, AIB_ENOMEM, "cuda: out of memory");
+        goto out;
+    }
+    /* RTLD_NODELETE: the static CUDA runtime inside registers exit-time
+     * teardown; keeping its code mapped after dlclose makes that safe. */
+    if (!(ctx->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE))) {
         const char *de = dlerror();
         say(st->reason, sizeof st->reason, "cannot load CUDA plugin: %s", de ? de : path);
         goto out;
     }
     dlerror();
-    aib_cuda_plugin_get_fn get = (aib_cuda_plugin_get_fn)dlsym(h, AIB_CUDA_PLUGIN_SYMBOL);
+    aib_cuda_plugin_get_fn get = (aib_cuda_plugin_get_fn)dlsym(ctx->handle, AIB_CUDA_PLUGIN_SYMBOL);
     if (!get) {
         const char *de = dlerror();
         say(st->reason, sizeof st->reason, "bad CUDA plugin %s: %s", path,
@@ -165,11 +198,13 @@ static int cuda_discover(struct aib_devlist *out, struct aib_backend_status *st,
                  t ? t->abi : -1, AIB_CUDA_PLUGIN_ABI);
         goto out;
     }
-    if (!t->init || !t->device_info || !t->shutdown) {
+    if (!t->init || !t->device_info || !t->shutdown || !t->matmul_create || !t->conv_create ||
+        !t->membw_create || !t->transfer_create || !t->job_run || !t->job_verify ||
+        !t->job_describe || !t->job_destroy) {
         say(st->reason, sizeof st->reason, "CUDA plugin %s: missing a required hook", path);
         goto out;
     }
-    pl = t;
+    pl = ctx->pl = t;
     why[0] = '\0';
     int n = pl->init(why, sizeof why);
     if (n < 0) {
@@ -179,6 +214,14 @@ static int cuda_discover(struct aib_devlist *out, struct aib_backend_status *st,
     st->available = true;
     if (n == 0)
         say(st->reason, sizeof st->reason, "no CUDA devices");
+    /* The devices will point at the context: from here the list owns it,
+     * also if adding a device fails below. */
+    struct cuda_ctx *owned = ctx;
+    if (n > 0) {
+        st->ctx = ctx;
+        st->ctx_free = cuda_ctx_free;
+        ctx = NULL;
+    }
     for (int i = 0; i < n; i++) {
         struct aib_cuda_devinfo gi;
         why[0] = '\0';
@@ -188,19 +231,13 @@ static int cuda_discover(struct aib_devlist *out, struct aib_backend_status *st,
             continue;
         }
         gi.name[sizeof gi.name - 1] = gi.pci_bus_id[sizeof gi.pci_bus_id - 1] = '\0';
-        if ((rc = add_gpu(out, i, &gi, path)) != 0) {
+        if ((rc = add_gpu(out, i, &gi, path, owned)) != 0) {
             aib_err_set(err, rc, "cuda: out of memory");
             goto out;
         }
     }
 out:
-    /* No workload uses the plugin yet, so it is closed once discovery is
-     * done and a devlist owns nothing of it. Issue 5 (CUDA workloads) will
-     * keep the handle open in a context object that outlives discovery. */
-    if (pl)
-        pl->shutdown();
-    if (h)
-        dlclose(h);
+    cuda_ctx_free(ctx); /* shuts the plugin down only if init ran */
     return rc;
 }
 

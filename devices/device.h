@@ -35,6 +35,9 @@ struct aib_device {
     unsigned threads;   /* cpu: hardware threads in scope */
     uint64_t mem_bytes; /* memory usable by this device (cpu: see props for the hwloc vs meminfo note) */
     double peak_fp32_gflops, peak_fp64_gflops; /* 0 when it cannot be derived */
+    /* Borrowed: what the backend keeps loaded for this device (the CUDA
+     * plugin), owned by the device list's backend status; NULL otherwise. */
+    void *backend_ctx;
 };
 
 /* Status of one backend, e.g. "cuda: unavailable: no NVIDIA driver (cudaGetDeviceCount: ...)". */
@@ -42,6 +45,10 @@ struct aib_backend_status {
     char name[16];     /* "cpu", "opencl", "cuda" */
     bool available;
     char reason[384];  /* why unavailable, or a note such as "no OpenCL platforms" */
+    /* Owned: released by aib_devices_free with ctx_free (the loaded CUDA
+     * plugin, kept open while its devices are listed); NULL when none. */
+    void *ctx;
+    void (*ctx_free)(void *ctx);
 };
 
 struct aib_devlist {

@@ -46,6 +46,9 @@ void aib_devices_free(struct aib_devlist *l)
         return;
     for (size_t i = 0; i < l->len; i++)
         aib_kv_free(&l->items[i].props);
+    for (size_t i = 0; i < l->nbackends; i++)
+        if (l->backends[i].ctx && l->backends[i].ctx_free)
+            l->backends[i].ctx_free(l->backends[i].ctx);
     free(l->items);
     memset(l, 0, sizeof *l);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../profilers/series.h"
 #include "cmd_common.h"
 
 static const char results_usage[] =
@@ -13,7 +14,9 @@ static const char results_usage[] =
     "       aibench [--db PATH] results delete RUN\n"
     "\n"
     "list    the stored runs, newest first\n"
-    "show    one run: its environment and every result (with samples in --json)\n"
+    "show    one run: its environment and every result with its metrics (counters,\n"
+    "        derived figures) and a summary of each sampled series (--json: every\n"
+    "        sample and every point of the series)\n"
     "delete  one run with all its results and samples\n"
     "\n"
     "options:\n"
@@ -97,7 +100,7 @@ cleanup:
 }
 
 static void show_json(struct aib_cli *cli, const char *path, const struct aib_run *run,
-                      const struct aib_result *res, size_t n)
+                      const struct aib_result *res, size_t n, const struct aib_series_set *ser)
 {
     struct aib_json j;
     aib_json_init(&j, cli->out, true);
@@ -110,6 +113,8 @@ static void show_json(struct aib_cli *cli, const char *path, const struct aib_ru
     for (size_t i = 0; i < n; i++)
         aib_rcmd_json_result(&j, &res[i], true);
     aib_json_arr_end(&j);
+    aib_json_key(&j, "series"); /* sampled during the run (profilers/series.h) */
+    aib_series_json(&j, ser);
     aib_json_obj_end(&j);
     aib_json_finish(&j);
 }
@@ -150,7 +155,7 @@ static void show_row(const void *ctx, size_t i, struct aib_rcmd_row *row)
 }
 
 static void show_text(struct aib_cli *cli, const char *path, const struct aib_run *run,
-                      const struct aib_result *res, size_t n)
+                      const struct aib_result *res, size_t n, const struct aib_series_set *ser)
 {
     char buf[48];
     FILE *f = cli->out;
@@ -185,6 +190,13 @@ static void show_text(struct aib_cli *cli, const char *path, const struct aib_ru
                 fprintf(f, "  %-24s %14s %-8s  %s\n", x->name, "missing", x->unit, x->note);
         }
     }
+    /* Series sampled during each result: a summary each (--json has the points). */
+    for (size_t i = 0; i < n; i++) {
+        if (!aib_series_count(ser, res[i].id))
+            continue;
+        fprintf(f, "\nseries of %s on %s %s:\n", res[i].workload, res[i].device, res[i].params);
+        aib_series_print(f, ser, res[i].id);
+    }
 }
 
 static int cmd_show(struct aib_cli *cli, const struct aib_rcmd_opts *o)
@@ -193,22 +205,25 @@ static int cmd_show(struct aib_cli *cli, const struct aib_rcmd_opts *o)
     struct aib_store *s = NULL;
     struct aib_run run = {0};
     struct aib_result *res = NULL;
+    struct aib_series_set ser = {0};
     struct aib_err err = {0};
     size_t n = 0;
     int rc = aib_rcmd_open_db(cli, false, path, sizeof path, &s);
     if (rc >= 0)
         return rc;
-    if (aib_store_load_run(s, o->pos[0], &run, &res, &n, &err) != 0) {
+    if (aib_store_load_run(s, o->pos[0], &run, &res, &n, &err) != 0 ||
+        aib_series_load(s, run.id, &ser, &err) != 0) {
         aib_cli_error(cli, "%s", err.msg);
         rc = aib_rcmd_exit_for(err.code);
         goto cleanup;
     }
     rc = 0;
     if (o->json)
-        show_json(cli, path, &run, res, n);
+        show_json(cli, path, &run, res, n, &ser);
     else
-        show_text(cli, path, &run, res, n);
+        show_text(cli, path, &run, res, n, &ser);
 cleanup:
+    aib_series_free(&ser);
     aib_results_free(res, n);
     aib_run_free(&run);
     aib_store_close(s);

@@ -63,6 +63,13 @@ struct aib_run {
     char suite[128];     /* suite name, or "" for a command-line run */
     char cmdline[1024];
     char host[256];
+    /* The git commit and branch of the directory aibench ran in ("" when it
+     * is not a git work tree), and the host fingerprint: a hash of the
+     * hardware and configuration (its parts are in env as fingerprint.*;
+     * see results/ci.h). Schema version 3; "" for older runs. */
+    char git_commit[48];
+    char git_branch[128];
+    char fingerprint[24];
     double started, ended;
     size_t nresults;     /* filled by list/load */
     struct aib_kvlist env;

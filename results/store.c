@@ -4,11 +4,13 @@
  * and delete in store_read.c. */
 #include "store.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "store_internal.h"
 
@@ -128,8 +130,8 @@ int aib_store_run_begin(struct aib_store *s, struct aib_run *run, struct aib_err
     if (rc)
         return rc;
     rc = prepare(s,
-                 "INSERT INTO runs(uuid, status, suite, cmdline, host, started, ended)"
-                 " VALUES(?, ?, ?, ?, ?, ?, NULL)",
+                 "INSERT INTO runs(uuid, status, suite, cmdline, host, started, ended,"
+                 " git_commit, git_branch, fingerprint) VALUES(?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
                  &st, err);
     if (rc)
         goto cleanup;
@@ -140,6 +142,9 @@ int aib_store_run_begin(struct aib_store *s, struct aib_run *run, struct aib_err
     b_text(&b, run->cmdline);
     b_text(&b, run->host);
     b_real(&b, run->started);
+    b_text(&b, run->git_commit);
+    b_text(&b, run->git_branch);
+    b_text(&b, run->fingerprint);
     if ((rc = step_done(s, &b, "cannot insert the run", err)))
         goto cleanup;
     id = sqlite3_last_insert_rowid(aib_store_db_(s));
@@ -268,6 +273,93 @@ int aib_store_run_end(struct aib_store *s, const struct aib_run *run, struct aib
     if (sqlite3_changes(aib_store_db_(s)) != 1)
         rc = aib_err_set(err, AIB_EUSAGE, "no run with id %lld in %s", (long long)run->id,
                          aib_store_path(s));
+cleanup:
+    sqlite3_finalize(st);
+    return aib_store_tx_end_(s, rc, err);
+}
+
+/* --- tags --------------------------------------------------------------- */
+
+int aib_store_tag_check_name(const char *name, struct aib_err *err)
+{
+    size_t len = name ? strlen(name) : 0;
+    if (len == 0 || len > 64)
+        return aib_err_set(err, AIB_EUSAGE, "bad tag name '%s': give 1 to 64 characters",
+                           name ? name : "");
+    /* A letter first keeps tags apart from ids; "last" is taken. */
+    bool ok = isalpha((unsigned char)name[0]) && strcmp(name, "last") != 0;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = isalnum((unsigned char)name[i]) || strchr("._/-", name[i]);
+    if (!ok)
+        return aib_err_set(err, AIB_EUSAGE,
+                           "bad tag name '%s': use letters, digits and . _ / -, starting with a "
+                           "letter (and not 'last')",
+                           name);
+    return 0;
+}
+
+int aib_store_tag_set(struct aib_store *s, const char *ref, const char *name, bool force,
+                      int64_t *run_id, struct aib_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct binder b = {0};
+    int64_t id = 0;
+    int rc = aib_store_tag_check_name(name, err);
+    if (rc || (rc = aib_store_tx_begin_(s, err)))
+        return rc;
+    /* Resolved under the write lock, so "last" cannot move underneath us. */
+    if ((rc = aib_store_resolve_ref(s, ref, &id, err)))
+        goto cleanup;
+    if ((rc = prepare(s, "SELECT run_id FROM tags WHERE name = ?", &st, err)))
+        goto cleanup;
+    b = (struct binder){.st = st};
+    b_text(&b, name);
+    int src = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
+    if (src == SQLITE_ROW && sqlite3_column_int64(st, 0) != id && !force) {
+        rc = aib_err_set(err, AIB_EUSAGE,
+                         "tag '%s' already names run %lld (use --force to move it to run %lld)",
+                         name, (long long)sqlite3_column_int64(st, 0), (long long)id);
+        goto cleanup;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        rc = aib_store_sqlerr_(s, src, "cannot read the tags", err);
+        goto cleanup;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prepare(s, "INSERT OR REPLACE INTO tags(name, run_id, created) VALUES(?, ?, ?)",
+                      &st, err)))
+        goto cleanup;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    b = (struct binder){.st = st};
+    b_text(&b, name);
+    b_int(&b, id);
+    b_real(&b, (double)ts.tv_sec + ts.tv_nsec * 1e-9);
+    rc = step_done(s, &b, "cannot write the tag", err);
+cleanup:
+    sqlite3_finalize(st);
+    rc = aib_store_tx_end_(s, rc, err);
+    if (rc == 0)
+        *run_id = id;
+    return rc;
+}
+
+int aib_store_tag_delete(struct aib_store *s, const char *name, struct aib_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct binder b = {0};
+    int rc = aib_store_tx_begin_(s, err);
+    if (rc)
+        return rc;
+    if ((rc = prepare(s, "DELETE FROM tags WHERE name = ?", &st, err)))
+        goto cleanup;
+    b = (struct binder){.st = st};
+    b_text(&b, name);
+    if ((rc = step_done(s, &b, "cannot delete the tag", err)))
+        goto cleanup;
+    if (sqlite3_changes(aib_store_db_(s)) != 1)
+        rc = aib_err_set(err, AIB_EUSAGE, "no tag '%s' in %s", name, aib_store_path(s));
 cleanup:
     sqlite3_finalize(st);
     return aib_store_tx_end_(s, rc, err);

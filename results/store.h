@@ -57,6 +57,32 @@ const char *aib_store_path(const struct aib_store *s);
 int aib_store_resolve_ref(struct aib_store *s, const char *ref, int64_t *run_id,
                           struct aib_err *err);
 
+/* Tags: names for runs (`aibench tag`), accepted wherever a RUN is. A run
+ * reference is tried as "last", then an id (digits), then a tag, then a
+ * UUID prefix. A tag name is 1 to 64 characters from [A-Za-z0-9._/-] that
+ * starts with a letter and is not "last" (AIB_EUSAGE otherwise). */
+struct aib_tag {
+    char name[72];
+    int64_t run_id;
+    char uuid[40];
+    char suite[128];
+    double created; /* unix seconds */
+};
+int aib_store_tag_check_name(const char *name, struct aib_err *err);
+/* Points tag `name` at the run `ref` resolves to (*run_id set). A tag that
+ * names another run is AIB_EUSAGE unless `force`, which moves it. */
+int aib_store_tag_set(struct aib_store *s, const char *ref, const char *name, bool force,
+                      int64_t *run_id, struct aib_err *err);
+/* AIB_EUSAGE "no tag 'NAME'" when absent. */
+int aib_store_tag_delete(struct aib_store *s, const char *name, struct aib_err *err);
+/* Every tag, by name. Caller frees *tags. */
+int aib_store_tags_list(struct aib_store *s, struct aib_tag **tags, size_t *n,
+                        struct aib_err *err);
+/* The newest run with status "ok" of `suite` with `fingerprint` (a complete
+ * run of the same suite on the same host); *found false when there is none. */
+int aib_store_find_last_complete(struct aib_store *s, const char *suite, const char *fingerprint,
+                                 int64_t *run_id, bool *found, struct aib_err *err);
+
 /* Internal to results/store*.c (not for other modules):
  * the connection, write transactions with retry on SQLITE_BUSY, and turning
  * the connection's last error into an aib_err naming the path. */

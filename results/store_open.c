@@ -64,6 +64,28 @@ static const char *const migrations[] = {
     "  name TEXT NOT NULL, value REAL, unit TEXT NOT NULL DEFAULT '',"
     "  valid INTEGER NOT NULL DEFAULT 1, note TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY(result_id, name));",
+    /* 3: where a run came from (git commit and branch of its directory, host
+     * fingerprint) for the CI gate, and named tags on runs. */
+    "ALTER TABLE runs ADD COLUMN git_commit TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE runs ADD COLUMN git_branch TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE runs ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX runs_suite_fp ON runs(suite, fingerprint, id);"
+    "CREATE TABLE tags("
+    "  name TEXT PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  created REAL);"
+    "CREATE INDEX tags_run ON tags(run_id);",
+    /* 4: series sampled during a run (profilers/series_store.c): one row per
+     * series with its summary; t and v are n little-endian float64 each
+     * (t: seconds since t0, unix seconds). result_id NULL: run-wide. */
+    "CREATE TABLE IF NOT EXISTS series("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  result_id INTEGER REFERENCES results(id) ON DELETE CASCADE,"
+    "  source TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL DEFAULT '',"
+    "  t0 REAL NOT NULL, n INTEGER NOT NULL, min REAL, mean REAL, max REAL,"
+    "  t BLOB NOT NULL, v BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS series_run ON series(run_id, result_id);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

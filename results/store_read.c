@@ -11,7 +11,8 @@
 
 #define RUN_COLS                                                                                   \
     "id, uuid, status, suite, cmdline, host, started, ended,"                                      \
-    " (SELECT count(*) FROM results r WHERE r.run_id = runs.id)"
+    " (SELECT count(*) FROM results r WHERE r.run_id = runs.id), git_commit, git_branch,"        \
+    " fingerprint"
 
 #define RESULT_COLS                                                                                \
     "id, workload, device, params, status, error, iters_per_sample, n, min, max, mean, median,"    \
@@ -47,6 +48,9 @@ static void read_run(sqlite3_stmt *st, struct aib_run *run)
     run->started = col_real(st, 6);
     run->ended = col_real(st, 7);
     run->nresults = col_size(st, 8);
+    col_text(st, 9, run->git_commit, sizeof run->git_commit);
+    col_text(st, 10, run->git_branch, sizeof run->git_branch);
+    col_text(st, 11, run->fingerprint, sizeof run->fingerprint);
 }
 
 static void read_result(sqlite3_stmt *st, struct aib_result *r)
@@ -206,6 +210,10 @@ int aib_store_resolve_ref(struct aib_store *s, const char *ref, int64_t *run_id,
         if (rc || found)
             return rc;
     }
+    /* Then a tag (`aibench tag`): names start with a letter, so never an id. */
+    rc = lookup(s, "SELECT run_id FROM tags WHERE name = ?", 0, ref, run_id, NULL, &found, err);
+    if (rc || found)
+        return rc;
     if (hex != len || len > 36 || len < 4) {
         if (hex == len && len < 4 && digits != len)
             return aib_err_set(err, AIB_EUSAGE,
@@ -388,4 +396,71 @@ int aib_store_delete_run(struct aib_store *s, const char *ref, struct aib_err *e
 cleanup:
     sqlite3_finalize(st);
     return aib_store_tx_end_(s, rc, err);
+}
+
+int aib_store_tags_list(struct aib_store *s, struct aib_tag **tags, size_t *n,
+                        struct aib_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct aib_tag *arr = NULL;
+    size_t len = 0, cap = 0;
+    int rc, row;
+    *tags = NULL;
+    *n = 0;
+    if ((rc = prepare(s,
+                      "SELECT t.name, t.run_id, r.uuid, r.suite, t.created FROM tags t"
+                      " JOIN runs r ON r.id = t.run_id ORDER BY t.name",
+                      &st, err)))
+        goto cleanup;
+    while ((row = next_row(s, st, err)) == 1) {
+        if (grow((void **)&arr, &cap, len + 1, sizeof *arr)) {
+            rc = aib_err_set(err, AIB_ENOMEM, "out of memory listing tags");
+            goto cleanup;
+        }
+        struct aib_tag *t = &arr[len++];
+        col_text(st, 0, t->name, sizeof t->name);
+        t->run_id = sqlite3_column_int64(st, 1);
+        col_text(st, 2, t->uuid, sizeof t->uuid);
+        col_text(st, 3, t->suite, sizeof t->suite);
+        t->created = col_real(st, 4);
+    }
+    rc = row < 0 ? row : 0;
+cleanup:
+    sqlite3_finalize(st);
+    if (rc) {
+        free(arr);
+    } else {
+        *tags = arr;
+        *n = len;
+    }
+    return rc;
+}
+
+int aib_store_find_last_complete(struct aib_store *s, const char *suite, const char *fingerprint,
+                                 int64_t *run_id, bool *found, struct aib_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s,
+                     "SELECT id FROM runs WHERE suite = ? AND fingerprint = ? AND status = 'ok'"
+                     " ORDER BY id DESC LIMIT 1",
+                     &st, err);
+    *found = false;
+    if (rc)
+        goto cleanup;
+    int src = sqlite3_bind_text(st, 1, suite, -1, SQLITE_STATIC);
+    if (src == SQLITE_OK)
+        src = sqlite3_bind_text(st, 2, fingerprint, -1, SQLITE_STATIC);
+    if (src != SQLITE_OK) {
+        rc = aib_store_sqlerr_(s, src, "cannot bind a value", err);
+        goto cleanup;
+    }
+    rc = next_row(s, st, err);
+    if (rc == 1) {
+        *run_id = sqlite3_column_int64(st, 0);
+        *found = true;
+        rc = 0;
+    }
+cleanup:
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -210,7 +210,11 @@ static void test_wrong_types(void **state)
     expect_error(f, "name: t\ndefaults:\n  min_reps: abc\nentries: [{workload: matmul}]\n", 3,
                  "'abc'");
     expect_error(f, "name: t\ndefaults:\n  min_reps: 0\nentries: [{workload: matmul}]\n", 3,
-                 "integer >= 1");
+                 "min_reps: expected an integer from 1 to 1000000, got '0'");
+    expect_error(f, "name: t\ndefaults:\n  repetitions: 101\nentries: [{workload: matmul}]\n",
+                 3, "repetitions: expected an integer from 1 to 100");
+    expect_error(f, "name: t\ndefaults:\n  repetitions: [2]\nentries: [{workload: matmul}]\n",
+                 3, "repetitions");
     expect_error(f, "name: t\ndefaults:\n  max_time: 0\nentries: [{workload: matmul}]\n", 3,
                  "max_time");
     expect_error(f, "name: t\ndefaults:\n  target_ci: lots\nentries: [{workload: matmul}]\n", 3,
@@ -233,8 +237,8 @@ static void test_registry_and_devices(void **state)
                  "unknown workload 'nosuch'");
     expect_error(f, "name: t\nentries:\n  - workload: matmul\n    params: {n: [64, abc]}\n", 4,
                  "abc");
-    expect_error(f, "name: t\nentries:\n  - workload: matmul\n    params: {precision: fp16}\n",
-                 4, "fp16");
+    expect_error(f, "name: t\nentries:\n  - workload: matmul\n    params: {precision: fp7}\n",
+                 4, "fp7");
     expect_error(f, "name: t\nentries:\n  - workload: matmul\n    params:\n      size: 3\n", 5,
                  "size");
     /* Each value of a block list is reported at its own line. */
@@ -265,9 +269,9 @@ static void test_absent_device_is_a_note(void **state)
     assert_int_equal(plan.len, 1);
     assert_int_equal(plan.nnotes, 2);
     char want[512];
-    snprintf(want, sizeof want, "%s:4: skipped matmul on cuda:*: device not present", f->path);
+    snprintf(want, sizeof want, "%s:4:15: skipped matmul on cuda:*: device not present", f->path);
     assert_string_equal(plan.notes[0], want);
-    snprintf(want, sizeof want, "%s:7: skipped matmul on opencl:7:0: device not present",
+    snprintf(want, sizeof want, "%s:7:14: skipped matmul on opencl:7:0: device not present",
              f->path);
     assert_string_equal(plan.notes[1], want);
     aib_plan_free(&plan);
@@ -282,17 +286,149 @@ static void test_unsupported_kind_is_a_note(void **state)
     struct aib_plan plan;
     struct aib_err err;
     int rc = load_with(f,
-                       "name: t\nentries:\n  - workload: matmul\n    devices: [all, cpu]\n"
-                       "    params: {n: [64, 128]}\n",
+                       "name: t\nentries:\n  - workload: net\n    devices: [all, cpu]\n"
+                       "    params: {mode: [tcp, pingpong]}\n",
                        &devs, &plan, &err);
     if (rc)
         fail_msg("%s", err.msg);
     assert_int_equal(plan.len, 2); /* cpu once, although named twice */
     assert_int_equal(plan.nnotes, 1);
-    assert_non_null(strstr(plan.notes[0], "skipped matmul on cuda:0"));
+    assert_non_null(strstr(plan.notes[0], ":4:15: skipped net on cuda:0"));
     assert_non_null(strstr(plan.notes[0], "(workload does not run on cuda)"));
     aib_plan_free(&plan);
     aib_devices_free(&devs);
+}
+
+/* A value some variant takes but not the one for this device (fp16 is for
+ * GPUs), or a combination this machine cannot do: skipped with one note
+ * per reason; nothing left at all is an error that says why. */
+static void test_combination_is_a_note(void **state)
+{
+    struct fx *f = *state;
+    struct aib_plan plan;
+    struct aib_err err;
+    int rc = load_with(f,
+                       "name: t\nentries:\n  - workload: matmul\n"
+                       "    params: {n: [64, 96, 128], precision: [fp32, fp16]}\n",
+                       &f->devs, &plan, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    assert_int_equal(plan.len, 3);
+    assert_int_equal(plan.nnotes, 1);
+    assert_non_null(strstr(plan.notes[0], ":3:5: skipped matmul on cpu (n=64,precision=fp16 and 2 "
+                                          "more): "));
+    assert_non_null(strstr(plan.notes[0], "bad value 'fp16' for precision"));
+    aib_plan_free(&plan);
+    rc = load_with(f, "name: t\nentries:\n  - workload: matmul\n    params: {precision: fp16}\n",
+                   &f->devs, &plan, &err);
+    assert_int_equal(rc, AIB_EUSAGE);
+    assert_non_null(strstr(err.msg, ": nothing to run on this machine ("));
+    assert_non_null(strstr(err.msg, "skipped matmul on cpu (precision=fp16)"));
+    aib_plan_free(&plan);
+}
+
+static void test_repetitions(void **state)
+{
+    struct fx *f = *state;
+    struct aib_devlist devs = {0};
+    add_device(&devs, "cpu", AIB_DEV_CPU);
+    add_device(&devs, "cuda:0", AIB_DEV_CUDA);
+    struct aib_plan plan;
+    struct aib_err err;
+    int rc = load_with(f,
+                       "name: t\ndefaults: {repetitions: 3}\nentries:\n"
+                       "  - workload: matmul\n    devices: all\n    params: {n: [64, 128]}\n"
+                       "  - workload: matmul\n    params: {n: 32}\n",
+                       &devs, &plan, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    /* Round-robin: the whole plan (3 entries) three times over. */
+    assert_int_equal(plan.len, 9);
+    for (size_t i = 0; i < 9; i++)
+        assert_string_equal(plan.items[i].params_str, plan.items[i % 3].params_str);
+    assert_non_null(strstr(plan.items[2].params_str, "n=32"));
+    assert_null(strstr(plan.items[2].where, "repetition"));
+    assert_non_null(strstr(plan.items[3].where, ":4:5 (repetition 2 of 3)"));
+    assert_non_null(strstr(plan.items[8].where, "(repetition 3 of 3)"));
+    assert_int_equal(plan.nnotes, 1); /* cuda:0 noted once, not per repetition */
+    aib_plan_free(&plan);
+    aib_devices_free(&devs);
+}
+
+static void test_tag_filter(void **state)
+{
+    struct fx *f = *state;
+    static const char yaml[] = "name: t\nentries:\n"
+                               "  - workload: matmul\n    params: {n: 64}\n    tags: [a, b]\n"
+                               "  - workload: matmul\n    params: {n: 32}\n    tags: [c]\n"
+                               "  - workload: matmul\n    params: {n: 16}\n";
+    const char *only_c[] = {"c"}, *a_or_c[] = {"a", "c"}, *typo[] = {"a", "cc"};
+    struct aib_plan plan = {0};
+    struct aib_err err = {0};
+    write_file(f, yaml);
+    assert_int_equal(aib_suite_load_tagged(f->path, NULL, &f->devs, only_c, 1, &plan, &err), 0);
+    assert_int_equal(plan.len, 1);
+    assert_non_null(strstr(plan.items[0].params_str, "n=32"));
+    aib_plan_free(&plan);
+    memset(&plan, 0, sizeof plan);
+    assert_int_equal(aib_suite_load_tagged(f->path, NULL, &f->devs, a_or_c, 2, &plan, &err), 0);
+    assert_int_equal(plan.len, 2);
+    aib_plan_free(&plan);
+    memset(&plan, 0, sizeof plan);
+    assert_int_equal(aib_suite_load_tagged(f->path, NULL, &f->devs, typo, 2, &plan, &err),
+                     AIB_EUSAGE);
+    assert_non_null(strstr(err.msg, "no entry has tag 'cc' (tags here: a, b, c)"));
+    aib_plan_free(&plan);
+    /* An entry left out by the filter is still checked. */
+    write_file(f, "name: t\nentries:\n  - workload: matmul\n    tags: [a]\n"
+                  "  - workload: matmul\n    params: {n: 0}\n    tags: [z]\n");
+    memset(&plan, 0, sizeof plan);
+    const char *only_a[] = {"a"};
+    assert_int_equal(aib_suite_load_tagged(f->path, NULL, &f->devs, only_a, 1, &plan, &err),
+                     AIB_EUSAGE);
+    assert_non_null(strstr(err.msg, ":6:"));
+    aib_plan_free(&plan);
+}
+
+static void test_print_plan(void **state)
+{
+    struct fx *f = *state;
+    struct aib_plan plan;
+    struct aib_err err;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = load_with(f, valid, &f->devs, &plan, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    aib_suite_print_plan(out, &plan);
+    fclose(out);
+    assert_non_null(strstr(text, "dry run of suite t: 4 entries; nothing is run or written"));
+    assert_non_null(strstr(text, "0.1 s warm-up, then samples for 0.2 to 2 s (at least 3)"));
+    assert_non_null(strstr(text, "+-2%"));
+    assert_non_null(strstr(text, "n=128,m=0,k=0,precision=fp64"));
+    assert_non_null(strstr(text, "at most about 8 s"));
+    free(text);
+    aib_plan_free(&plan);
+}
+
+/* Every built-in suite loads on a CPU-only machine and names itself. */
+static void test_builtin_suites_load(void **state)
+{
+    struct fx *f = *state;
+    static const char *const names[] = {"quick", "full", "ci", "ai-training", "storage",
+                                        "network"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct aib_plan plan = {0};
+        struct aib_err err = {0};
+        int rc = aib_suite_load(names[i], "build", &f->devs, &plan, &err);
+        if (rc)
+            fail_msg("suite %s: %s", names[i], err.msg);
+        assert_string_equal(plan.suite, names[i]);
+        assert_true(plan.len > 0);
+        aib_plan_free(&plan);
+    }
 }
 
 static void test_builtin_quick(void **state)
@@ -310,9 +446,9 @@ static void test_builtin_quick(void **state)
     if (rc)
         fail_msg("%s", err.msg);
     assert_string_equal(plan.suite, "quick");
-    assert_int_equal(plan.len, 4);
+    assert_int_equal(plan.len, 7); /* one case of each CPU workload; io and net twice */
     assert_int_equal(plan.opts.min_reps, 5);
-    assert_true(plan.opts.max_time_s == 2.0);
+    assert_true(plan.opts.max_time_s == 1.0);
     aib_plan_free(&plan);
 
     setenv("AIBENCH_SUITES_DIR", "suites", 1);
@@ -352,6 +488,11 @@ int main(void)
         cmocka_unit_test(test_registry_and_devices),
         cmocka_unit_test(test_absent_device_is_a_note),
         cmocka_unit_test(test_unsupported_kind_is_a_note),
+        cmocka_unit_test(test_combination_is_a_note),
+        cmocka_unit_test(test_repetitions),
+        cmocka_unit_test(test_tag_filter),
+        cmocka_unit_test(test_print_plan),
+        cmocka_unit_test(test_builtin_suites_load),
         cmocka_unit_test(test_builtin_quick),
         cmocka_unit_test(test_unknown_suite),
     };

@@ -1,63 +1,139 @@
-/* matmul on the CPU: C = A * B, row-major, A m x k, B k x n, fp32 or fp64.
- * This is the simple, correct cache-blocked kernel (the fast packed SIMD
- * kernel and the BLAS path come later); it exists to prove the engine end to
- * end with a verified answer. */
-#if defined(__GNUC__) && !defined(__clang__)
-/* The inner loop must vectorise even in the -O1 sanitizer build. */
-#pragma GCC optimize("O3")
-#endif
-
+/* matmul on the CPU: C = op(A) * op(B), row-major, fp32, fp64 or bf16 (bf16
+ * A and B, fp32 C). impl=blas calls OpenBLAS; impl=native runs aibench's
+ * own packed kernel (gemm_native.c) on a pinned thread team. Sizes come
+ * from n/m/k or from a named model shape (shapes.c). The answer is checked
+ * against a double-precision reference before any speed counts. */
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../workload.h"
+#include "gemm_blas.h"
+#include "gemm_native.h"
+#include "shapes.h"
 
-enum { PREC_FP32, PREC_FP64 };
+enum { PREC_FP32, PREC_FP64, PREC_BF16 }; /* the order of AIB_GEMM_* */
+enum { IMPL_BLAS, IMPL_NATIVE };
 
 struct matmul_params {
     int64_t n, m, k;
     int precision;
     int64_t threads;
+    int impl;
+    int transa, transb;
+    char shape[AIB_PARAM_STR_MAX];
+    int simd; /* enum aib_simd */
 };
 
 static const struct aib_param matmul_params_decl[] = {
     {"n", AIB_PT_INT, offsetof(struct matmul_params, n), "512", 1, 65536, NULL,
-     "columns of C and B (and m, k when those are 0)"},
+     "columns of C and op(B) (and m, k when those are 0)"},
     {"m", AIB_PT_INT, offsetof(struct matmul_params, m), "0", 0, 65536, NULL,
-     "rows of C and A (0: same as n)"},
+     "rows of C and op(A) (0: same as n)"},
     {"k", AIB_PT_INT, offsetof(struct matmul_params, k), "0", 0, 65536, NULL,
      "inner dimension (0: same as n)"},
     {"precision", AIB_PT_ENUM, offsetof(struct matmul_params, precision), "fp32", 0, 0,
-     "fp32|fp64", "element type; accumulation in the same type"},
+     "fp32|fp64|bf16", "element type; bf16: bf16 A and B, fp32 accumulate and C"},
     {"threads", AIB_PT_INT, offsetof(struct matmul_params, threads), "0", 0, 4096, NULL,
-     "worker threads (0: one per core of the device)"},
+     "threads (0: one per core of the device)"},
+    {"impl", AIB_PT_ENUM, offsetof(struct matmul_params, impl), "blas", 0, 0, "blas|native",
+     "blas: OpenBLAS; native: aibench's packed kernel on pinned threads"},
+    {"transa", AIB_PT_ENUM, offsetof(struct matmul_params, transa), "n", 0, 0, "n|t",
+     "t: A is stored k x m and used transposed"},
+    {"transb", AIB_PT_ENUM, offsetof(struct matmul_params, transb), "n", 0, 0, "n|t",
+     "t: B is stored n x k and used transposed"},
+    {"shape", AIB_PT_STR, offsetof(struct matmul_params, shape), "none", 0, 0, NULL,
+     "a model GEMM, e.g. llama7b-mlp-up-t2048: sets m, n, k (n, m, k are then ignored); "
+     "shape=list lists them"},
+    {"simd", AIB_PT_ENUM, offsetof(struct matmul_params, simd), "auto", 0, 0,
+     "auto|portable|avx2|avx512", "native kernel's instruction set (auto: the best here)"},
 };
 
 struct matmul_state {
     size_t m, n, k, esize;
-    int precision;
-    unsigned threads;
+    int precision, impl;
+    unsigned threads; /* actually used */
+    enum aib_simd simd;
     void *a, *b, *c;
+    struct aib_gemm_desc d;
+    struct aib_gemm_blas blas;
+    struct aib_cpu_team *team;
+    struct aib_gemm_native *native;
+    char blas_info[128];
 };
 
-static void dims(const struct matmul_params *p, size_t *m, size_t *n, size_t *k)
+/* Sizes from the shape name, else n/m/k. AIB_EUSAGE listing the shapes
+ * when the name is unknown (so shape=list shows them). */
+static int dims(const struct matmul_params *p, size_t *m, size_t *n, size_t *k,
+                struct aib_err *err)
 {
+    if (p->shape[0] && strcmp(p->shape, "none") != 0) {
+        const struct aib_gemm_shape *s = aib_gemm_shape_find(p->shape);
+        if (!s) {
+            char list[sizeof err->msg];
+            aib_gemm_shape_names(list, sizeof list);
+            return aib_err_set(err, AIB_EUSAGE, "%s shape '%s'; one of: %s",
+                               strcmp(p->shape, "list") == 0 ? "no" : "unknown", p->shape, list);
+        }
+        *m = (size_t)s->m;
+        *n = (size_t)s->n;
+        *k = (size_t)s->k;
+        return 0;
+    }
     *n = (size_t)p->n;
     *m = p->m ? (size_t)p->m : (size_t)p->n;
     *k = p->k ? (size_t)p->k : (size_t)p->n;
+    return 0;
+}
+
+static unsigned want_threads(const struct aib_device *dev, const struct matmul_params *p)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return p->threads ? (unsigned)p->threads
+           : dev->cores ? dev->cores
+                        : (unsigned)(ncpu > 0 ? ncpu : 1);
+}
+
+/* Whether this CPU and library can run the precision/impl/simd asked for;
+ * `f` is passed in so tests can pretend to be another CPU. */
+static int matmul_check_cpu(const struct matmul_params *p, const struct aib_cpu_features *f,
+                            enum aib_simd *simd, struct aib_err *err)
+{
+    /* the simd choice is the native kernel's; OpenBLAS picks its own */
+    int rc = aib_simd_pick(f, p->impl == IMPL_NATIVE ? (enum aib_simd)p->simd : AIB_SIMD_AUTO,
+                           simd, err);
+    if (rc)
+        return rc;
+    if (p->precision == PREC_BF16 && !f->avx512bf16)
+        return aib_err_set(err, AIB_EUSAGE, "precision=bf16: this CPU has no AVX512_BF16");
+    if (p->impl == IMPL_NATIVE && !aib_gemm_kernel_find(*simd, (enum aib_gemm_prec)p->precision))
+        return aib_err_set(err, AIB_EUSAGE, "precision=%s has no native kernel for simd=%s",
+                           p->precision == PREC_BF16 ? "bf16" : "this", aib_simd_name(*simd));
+    return 0;
 }
 
 static int matmul_validate(const struct aib_device *dev, const void *params, struct aib_err *err)
 {
     const struct matmul_params *p = params;
     size_t m, n, k;
-    dims(p, &m, &n, &k);
-    double esize = p->precision == PREC_FP64 ? 8.0 : 4.0;
-    double bytes = ((double)m * (double)k + (double)k * (double)n + (double)m * (double)n) * esize;
+    int rc = dims(p, &m, &n, &k, err);
+    if (rc)
+        return rc;
+    struct aib_cpu_features f;
+    enum aib_simd simd;
+    aib_cpu_features_detect(&f);
+    rc = matmul_check_cpu(p, &f, &simd, err);
+    if (rc)
+        return rc;
+    double ein = p->precision == PREC_FP64 ? 8.0 : p->precision == PREC_BF16 ? 2.0 : 4.0;
+    double eout = p->precision == PREC_FP64 ? 8.0 : 4.0;
+    double bytes = ((double)m * (double)k + (double)k * (double)n) * ein + (double)m * (double)n * eout;
+    if (p->impl == IMPL_NATIVE)
+        bytes += (double)aib_gemm_native_buffer_bytes(
+            aib_gemm_kernel_find(simd, (enum aib_gemm_prec)p->precision), m, n, k);
     if (bytes > (double)SIZE_MAX / 2)
         return aib_err_set(err, AIB_EUSAGE, "m=%zu n=%zu k=%zu: buffer sizes overflow", m, n, k);
     if (dev->mem_bytes && bytes > 0.8 * (double)dev->mem_bytes)
@@ -66,7 +142,13 @@ static int matmul_validate(const struct aib_device *dev, const void *params, str
                            "%.1f GiB of memory on %s",
                            m, n, k, bytes / 1073741824.0, (double)dev->mem_bytes / 1073741824.0,
                            dev->id);
-    return 0;
+    if (p->impl == IMPL_BLAS) {
+        struct aib_gemm_desc d = {.prec = (enum aib_gemm_prec)p->precision, .m = m, .n = n, .k = k,
+                                  .lda = p->transa ? m : k, .ldb = p->transb ? k : n, .ldc = n};
+        struct aib_gemm_blas b;
+        rc = aib_gemm_blas_init(&d, &b, err);
+    }
+    return rc;
 }
 
 /* Deterministic inputs in [-1, 1) (xorshift64*), so runs are comparable. */
@@ -78,151 +160,139 @@ static double next_uniform(uint64_t *s)
     return (double)((*s * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0 * 2.0 - 1.0;
 }
 
-#define MC 64
-#define KC 256
-#define NC 1024
-
-/* Cache-blocked C[rows r0..r1) = A * B; the j loop is unit-stride so it
- * vectorises. One generator for both element types. */
-#define DEFINE_GEMM_ROWS(T, NAME)                                                        \
-    static void NAME(const struct matmul_state *s, size_t r0, size_t r1)                 \
-    {                                                                                    \
-        const T *restrict a = s->a, *restrict b = s->b;                                  \
-        T *restrict c = s->c;                                                            \
-        size_t n = s->n, k = s->k;                                                       \
-        for (size_t i = r0; i < r1; i++)                                                 \
-            memset(c + i * n, 0, n * sizeof(T));                                         \
-        for (size_t jj = 0; jj < n; jj += NC) {                                          \
-            size_t je = jj + NC < n ? jj + NC : n;                                       \
-            for (size_t pp = 0; pp < k; pp += KC) {                                      \
-                size_t pe = pp + KC < k ? pp + KC : k;                                   \
-                for (size_t ii = r0; ii < r1; ii += MC) {                                \
-                    size_t ie = ii + MC < r1 ? ii + MC : r1;                             \
-                    for (size_t i = ii; i < ie; i++) {                                   \
-                        T *restrict ci = c + i * n;                                      \
-                        for (size_t p = pp; p < pe; p++) {                               \
-                            T aip = a[i * k + p];                                        \
-                            const T *restrict bp = b + p * n;                            \
-                            for (size_t j = jj; j < je; j++)                             \
-                                ci[j] += aip * bp[j];                                    \
-                        }                                                                \
-                    }                                                                    \
-                }                                                                        \
-            }                                                                            \
-        }                                                                                \
-    }
-DEFINE_GEMM_ROWS(float, gemm_rows_f32)
-DEFINE_GEMM_ROWS(double, gemm_rows_f64)
-
-struct worker {
-    const struct matmul_state *s;
-    size_t r0, r1;
-    uint64_t iters;
-    pthread_t tid;
-};
-
-static void *worker_main(void *arg)
+/* bf16 bits of v, rounded to nearest even (v is finite and small here). */
+static uint16_t to_bf16(float v)
 {
-    struct worker *w = arg;
-    /* Rows are independent, so each thread repeats its own block without
-     * synchronising; the answer is the same as iters separate products. */
-    for (uint64_t it = 0; it < w->iters; it++) {
-        if (w->s->precision == PREC_FP64)
-            gemm_rows_f64(w->s, w->r0, w->r1);
-        else
-            gemm_rows_f32(w->s, w->r0, w->r1);
-    }
-    return NULL;
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    u += 0x7FFFu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
 }
 
-static int matmul_run(void *state, uint64_t iters, struct aib_err *err)
+static double from_bf16(uint16_t h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static void fill(void *buf, size_t count, int prec, uint64_t *seed)
+{
+    for (size_t i = 0; i < count; i++) {
+        double v = next_uniform(seed);
+        if (prec == PREC_FP64)
+            ((double *)buf)[i] = v;
+        else if (prec == PREC_BF16)
+            ((uint16_t *)buf)[i] = to_bf16((float)v);
+        else
+            ((float *)buf)[i] = (float)v;
+    }
+}
+
+static void matmul_teardown(void *state)
 {
     struct matmul_state *s = state;
-    unsigned nt = s->threads;
-    if (nt > s->m)
-        nt = (unsigned)s->m;
-    struct worker ws[nt];
-    size_t started = 0;
-    int rc = 0;
-    for (unsigned t = 0; t < nt; t++) {
-        ws[t] = (struct worker){.s = s, .iters = iters, .r0 = s->m * t / nt,
-                                .r1 = s->m * (t + 1) / nt};
-        if (t == 0)
-            continue; /* the calling thread does block 0 */
-        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0) {
-            rc = aib_err_set(err, AIB_ERUN, "cannot start worker thread %u", t);
-            break;
-        }
-        started = t;
-    }
-    if (rc == 0)
-        worker_main(&ws[0]);
-    for (size_t t = 1; t <= started; t++)
-        pthread_join(ws[t].tid, NULL);
-    return rc;
+    if (!s)
+        return;
+    aib_gemm_native_destroy(s->native);
+    aib_cpu_team_destroy(s->team);
+    free(s->a);
+    free(s->b);
+    free(s->c);
+    free(s);
 }
 
 static int matmul_setup(const struct aib_device *dev, const void *params, void **state,
                         struct aib_err *err)
 {
     const struct matmul_params *p = params;
+    struct aib_cpu_features f;
+    int rc;
+    *state = NULL;
     struct matmul_state *s = calloc(1, sizeof *s);
     if (!s)
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
-    dims(p, &s->m, &s->n, &s->k);
+    aib_cpu_features_detect(&f);
+    if ((rc = dims(p, &s->m, &s->n, &s->k, err)) || (rc = matmul_check_cpu(p, &f, &s->simd, err)))
+        goto fail;
     s->precision = p->precision;
-    s->esize = p->precision == PREC_FP64 ? sizeof(double) : sizeof(float);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    s->threads = p->threads ? (unsigned)p->threads
-                 : dev->cores ? dev->cores
-                              : (unsigned)(ncpu > 0 ? ncpu : 1);
-    s->a = aligned_alloc(64, ((s->m * s->k * s->esize) + 63) / 64 * 64);
-    s->b = aligned_alloc(64, ((s->k * s->n * s->esize) + 63) / 64 * 64);
-    s->c = aligned_alloc(64, ((s->m * s->n * s->esize) + 63) / 64 * 64);
+    s->impl = p->impl;
+    s->esize = p->precision == PREC_FP64 ? 8 : p->precision == PREC_BF16 ? 2 : 4;
+    size_t csize = p->precision == PREC_FP64 ? 8 : 4;
+    s->a = aligned_alloc(64, (s->m * s->k * s->esize + 63) / 64 * 64);
+    s->b = aligned_alloc(64, (s->k * s->n * s->esize + 63) / 64 * 64);
+    s->c = aligned_alloc(64, (s->m * s->n * csize + 63) / 64 * 64);
     if (!s->a || !s->b || !s->c) {
-        int rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate matrices for m=%zu n=%zu k=%zu",
-                             s->m, s->n, s->k);
-        free(s->a);
-        free(s->b);
-        free(s->c);
-        free(s);
-        return rc;
+        rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate matrices for m=%zu n=%zu k=%zu", s->m,
+                         s->n, s->k);
+        goto fail;
     }
     uint64_t seed = 0x9E3779B97F4A7C15ULL;
-    for (size_t i = 0; i < s->m * s->k; i++) {
-        double v = next_uniform(&seed);
-        if (s->precision == PREC_FP64)
-            ((double *)s->a)[i] = v;
-        else
-            ((float *)s->a)[i] = (float)v;
+    fill(s->a, s->m * s->k, s->precision, &seed);
+    fill(s->b, s->k * s->n, s->precision, &seed);
+    memset(s->c, 0, s->m * s->n * csize);
+    s->d = (struct aib_gemm_desc){.prec = (enum aib_gemm_prec)p->precision, .transa = p->transa,
+                                  .transb = p->transb, .m = s->m, .n = s->n, .k = s->k,
+                                  .a = s->a, .b = s->b, .c = s->c,
+                                  .lda = p->transa ? s->m : s->k, .ldb = p->transb ? s->k : s->n,
+                                  .ldc = s->n};
+    unsigned nt = want_threads(dev, p);
+    if (p->impl == IMPL_BLAS) {
+        if ((rc = aib_gemm_blas_init(&s->d, &s->blas, err)))
+            goto fail;
+        s->threads = (unsigned)aib_gemm_blas_set_threads((int)nt);
+        aib_gemm_blas_describe(s->blas_info, sizeof s->blas_info);
+    } else {
+        if ((rc = aib_cpu_team_create(dev, nt, 1, &s->team, err)) ||
+            (rc = aib_gemm_native_create(&s->d, aib_gemm_kernel_find(s->simd, s->d.prec), s->team,
+                                         &s->native, err)))
+            goto fail;
+        s->threads = nt;
     }
-    for (size_t i = 0; i < s->k * s->n; i++) {
-        double v = next_uniform(&seed);
-        if (s->precision == PREC_FP64)
-            ((double *)s->b)[i] = v;
-        else
-            ((float *)s->b)[i] = (float)v;
-    }
-    memset(s->c, 0, s->m * s->n * s->esize);
     *state = s;
+    return 0;
+fail:
+    matmul_teardown(s);
+    return rc;
+}
+
+static int matmul_run(void *state, uint64_t iters, struct aib_err *err)
+{
+    struct matmul_state *s = state;
+    (void)err;
+    if (s->impl == IMPL_BLAS)
+        aib_gemm_blas_run(&s->blas, iters);
+    else
+        aib_gemm_native_run(s->native, iters);
     return 0;
 }
 
-static double elem(const void *base, int prec, size_t i)
+static double elem(const struct matmul_state *s, const void *base, size_t i)
 {
-    return prec == PREC_FP64 ? ((const double *)base)[i] : (double)((const float *)base)[i];
+    switch (s->precision) {
+    case PREC_FP64: return ((const double *)base)[i];
+    case PREC_BF16: return from_bf16(((const uint16_t *)base)[i]);
+    default: return ((const float *)base)[i];
+    }
 }
 
-/* Checks sampled elements (all of them for small C) against a double
- * reference. Bound: |c - ref| <= 2 k eps sum|a||b| (the worst-case rounding
- * bound of a k-term dot product), so a right answer always passes and a
- * missed or doubled block does not. NaN fails the comparison. */
+/* Checks sampled elements (all of them for a small C) against a double
+ * reference computed from the stored inputs (bf16 values are exact in
+ * double). Bound: |c - ref| <= 2 k eps sum|a||b|, the worst-case rounding
+ * of a k-term dot product in the accumulation type (fp32 for bf16), so a
+ * right answer always passes and a missed or doubled block does not. NaN
+ * fails the comparison. */
 static int matmul_verify(void *state, struct aib_err *err)
 {
     const struct matmul_state *s = state;
+    const struct aib_gemm_desc *d = &s->d;
     double eps = s->precision == PREC_FP64 ? DBL_EPSILON : FLT_EPSILON;
     size_t total = s->m * s->n;
-    size_t count = total <= 65536 ? total : 512;
+    /* Whole C when small; at least 512 samples; about 2^24 products overall. */
+    size_t budget = (size_t)1 << 24, count = budget / (s->k ? s->k : 1);
+    count = count < 512 ? 512 : count;
+    count = count > total ? total : count;
     uint64_t seed = 0xD1B54A32D192ED03ULL;
     for (size_t t = 0; t < count; t++) {
         size_t idx = count == total ? t : (size_t)((next_uniform(&seed) + 1.0) / 2.0 * (double)total);
@@ -231,11 +301,13 @@ static int matmul_verify(void *state, struct aib_err *err)
         size_t i = idx / s->n, j = idx % s->n;
         double ref = 0, mag = 0;
         for (size_t p = 0; p < s->k; p++) {
-            double x = elem(s->a, s->precision, i * s->k + p) * elem(s->b, s->precision, p * s->n + j);
+            double x = elem(s, s->a, d->transa ? p * d->lda + i : i * d->lda + p) *
+                       elem(s, s->b, d->transb ? j * d->ldb + p : p * d->ldb + j);
             ref += x;
             mag += fabs(x);
         }
-        double got = elem(s->c, s->precision, idx);
+        double got = s->precision == PREC_FP64 ? ((const double *)s->c)[idx]
+                                               : ((const float *)s->c)[idx];
         double tol = 2.0 * (double)s->k * eps * mag + DBL_MIN;
         if (!(fabs(got - ref) <= tol))
             return aib_err_set(err, AIB_EVERIFY,
@@ -248,37 +320,38 @@ static int matmul_verify(void *state, struct aib_err *err)
 
 static void matmul_work(const void *params, struct aib_work *out)
 {
-    size_t m, n, k;
-    dims(params, &m, &n, &k);
-    out->flops = 2.0 * (double)m * (double)n * (double)k;
-    out->bytes = 0;
-    out->ops = 0;
+    size_t m = 0, n = 0, k = 0;
+    struct aib_err err;
+    dims(params, &m, &n, &k, &err); /* validated before any work is asked */
+    *out = (struct aib_work){.flops = 2.0 * (double)m * (double)n * (double)k};
 }
 
 static int matmul_metrics(void *state, struct aib_result *r, struct aib_err *err)
 {
     const struct matmul_state *s = state;
-    if (aib_result_set_metric(r, "threads", s->threads, "", 1, NULL))
-        return aib_err_set(err, AIB_ENOMEM, "out of memory");
-    return 0;
-}
-
-static void matmul_teardown(void *state)
-{
-    struct matmul_state *s = state;
-    if (!s)
-        return;
-    free(s->a);
-    free(s->b);
-    free(s->c);
-    free(s);
+    char note[128];
+    int rc = aib_result_set_metric(r, "threads", s->threads, "", 1,
+                                   s->impl == IMPL_BLAS ? "OpenBLAS threads" : "pinned team");
+    if (s->impl == IMPL_BLAS) {
+        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", 0, "bit", 0, s->blas_info);
+    } else {
+        snprintf(note, sizeof note, "native kernel, %s path, %u of %u threads pinned",
+                 aib_simd_name(s->simd), aib_cpu_team_pinned(s->team), s->threads);
+        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
+    }
+    /* the sizes used, which a shape sets whatever n, m, k say */
+    rc = rc ? rc : aib_result_set_metric(r, "m", (double)s->m, "", 1, "rows of C");
+    rc = rc ? rc : aib_result_set_metric(r, "n", (double)s->n, "", 1, "columns of C");
+    rc = rc ? rc : aib_result_set_metric(r, "k", (double)s->k, "", 1, "inner dimension");
+    return rc ? aib_err_set(err, AIB_ENOMEM, "out of memory") : 0;
 }
 
 const struct aib_workload_ops aib_matmul_cpu = {
     .name = "matmul",
     .abi = AIB_WORKLOAD_ABI,
     .devices = AIB_DEV_CPU,
-    .summary = "dense matrix multiply C = A*B (GFLOP/s, 2*m*n*k flops), verified in fp64",
+    .summary = "dense matrix multiply C = op(A)*op(B) (GFLOP/s, 2*m*n*k flops), OpenBLAS or "
+               "native, verified in fp64",
     .params = {"matmul", matmul_params_decl,
                sizeof matmul_params_decl / sizeof matmul_params_decl[0],
                sizeof(struct matmul_params)},

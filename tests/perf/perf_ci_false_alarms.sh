@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# False alarms of the CI gate on this machine: one baseline run of the
+# built-in `ci` suite, then N (default 20) `aibench ci --suite ci` runs
+# against it. Nothing changes between the runs, so every "regressed"
+# verdict is a false alarm (target: 0); "improved" ones are false too, and
+# counted apart. There is no reference tool to run alongside: the figure is
+# a rate, not a ratio.
+# usage: AIBENCH=build/aibench bash tests/perf/perf_ci_false_alarms.sh [N]
+set -u
+A=${AIBENCH:-build/aibench}
+N=${1:-20}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+db=$work/false-alarms.db
+
+"$A" --db "$db" run --suite ci -q >/dev/null || { echo "baseline run failed"; exit 1; }
+"$A" --db "$db" tag last baseline >/dev/null || exit 1
+regressed=0 improved=0 inconclusive=0 unchanged=0 compared=0 failed_runs=0
+for i in $(seq "$N"); do
+    "$A" --db "$db" ci --suite ci --baseline baseline -q --json "$work/r$i.json" >"$work/out$i" 2>&1
+    rc=$?
+    if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+        echo "run $i: exit $rc"; cat "$work/out$i"; failed_runs=$((failed_runs + 1)); continue
+    fi
+    read -r r im inc un n < <(python3 - "$work/r$i.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = [r["verdict"] for r in d["results"]]
+print(v.count("regressed"), v.count("improved"), v.count("inconclusive"), v.count("unchanged"), len(v))
+PY
+)
+    regressed=$((regressed + r)) improved=$((improved + im))
+    inconclusive=$((inconclusive + inc)) unchanged=$((unchanged + un)) compared=$((compared + n))
+    printf 'run %2d: exit %d, %d regressed, %d improved, %d inconclusive, %d unchanged\n' \
+        "$i" "$rc" "$r" "$im" "$inc" "$un"
+    [ "$r" -eq 0 ] || grep -A1 "regressed$" "$work/out$i" | sed 's/^/        /'
+done
+echo "ci false alarms: $regressed false regressions in $compared comparisons over $N runs" \
+     "(target 0); $improved false improvements, $inconclusive inconclusive, $unchanged unchanged"
+[ "$failed_runs" -eq 0 ]

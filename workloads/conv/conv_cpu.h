@@ -1,0 +1,55 @@
+/* Shared by the CPU conv files: the geometry of one 2-D convolution and
+ * its two implementations. Input N x C x H x W (NCHW) or N x H x W x C
+ * (NHWC); K filters of C/groups x R x S, stored KCRS for NCHW and KRSC for
+ * NHWC; output N x K x P x Q or N x P x Q x K, fp32. */
+#ifndef AIB_CONV_CPU_H
+#define AIB_CONV_CPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../bench/err.h"
+#include "../cpu_threads.h"
+
+struct aib_conv_geom {
+    int64_t n, c, h, w, k, r, s, stride, pad, dil, groups;
+    int64_t p, q;   /* output height and width, from aib_conv_geom_check */
+    int64_t cg, kg; /* channels and filters per group */
+    int nhwc;
+};
+
+/* Checks the shape (groups divide C and K, the output is not empty, sizes
+ * do not overflow) and fills p, q, cg, kg; AIB_EUSAGE naming the problem. */
+int aib_conv_geom_check(struct aib_conv_geom *g, struct aib_err *err);
+/* Elements of the input, weights, output and (im2col) column buffer. */
+double aib_conv_elems_in(const struct aib_conv_geom *g);
+double aib_conv_elems_wt(const struct aib_conv_geom *g);
+double aib_conv_elems_out(const struct aib_conv_geom *g);
+double aib_conv_elems_col(const struct aib_conv_geom *g);
+/* A 1x1, stride-1, unpadded convolution needs no column buffer: the input
+ * already is the GEMM operand. */
+int aib_conv_is_pointwise(const struct aib_conv_geom *g);
+
+/* The output columns [qlo, qhi) whose input column q*stride - pad + off
+ * lies inside [0, w) (off: the filter tap's dilated column). */
+void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, int64_t *qhi);
+
+/* im2col + GEMM through OpenBLAS: one column buffer per (image, group),
+ * then one cblas_sgemm. col holds aib_conv_elems_col() floats (unused when
+ * pointwise). */
+void aib_conv_im2col_run(const struct aib_conv_geom *g, const float *in, const float *wt,
+                         float *out, float *col);
+
+/* Direct convolution on the team. For NHWC it takes the weights repacked
+ * by aib_conv_direct_pack (group, r, s, c, k-in-group), for NCHW the KCRS
+ * weights as they are. */
+struct aib_conv_direct {
+    const struct aib_conv_geom *g;
+    const float *in, *wt;
+    float *out;
+    enum aib_simd simd;
+};
+void aib_conv_direct_pack(const struct aib_conv_geom *g, const float *krsc, float *packed);
+void aib_conv_direct_run(struct aib_cpu_team *team, const struct aib_conv_direct *d);
+
+#endif

@@ -1,0 +1,185 @@
+/* Convolution geometry, and convolution as im2col + one OpenBLAS SGEMM per
+ * (image, group). NCHW: col is (Cg*R*S) x (P*Q) and out = W_g * col, so
+ * each output channel's plane is a row of C. NHWC: col is (P*Q) x (R*S*Cg)
+ * and out = col * W_g^T, written with the row stride K into the group's
+ * slice of channels. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+
+#include <cblas.h>
+#include <string.h>
+
+#include "conv_cpu.h"
+
+int aib_conv_geom_check(struct aib_conv_geom *g, struct aib_err *err)
+{
+    if (g->c % g->groups || g->k % g->groups)
+        return aib_err_set(err, AIB_EUSAGE, "groups=%lld must divide c=%lld and k=%lld",
+                           (long long)g->groups, (long long)g->c, (long long)g->k);
+    int64_t eh = g->dil * (g->r - 1) + 1, ew = g->dil * (g->s - 1) + 1; /* dilated filter */
+    int64_t hp = g->h + 2 * g->pad, wp = g->w + 2 * g->pad;
+    if (eh > hp || ew > wp)
+        return aib_err_set(err, AIB_EUSAGE, "empty output: the %lldx%lld filter (dilation %lld) "
+                           "is larger than the %lldx%lld padded input", (long long)g->r,
+                           (long long)g->s, (long long)g->dil, (long long)hp, (long long)wp);
+    g->p = (hp - eh) / g->stride + 1;
+    g->q = (wp - ew) / g->stride + 1;
+    g->cg = g->c / g->groups;
+    g->kg = g->k / g->groups;
+    /* Every buffer's element count must fit the int arithmetic of OpenBLAS
+     * per GEMM and size_t overall; double is exact to 2^53. */
+    double biggest = aib_conv_elems_in(g);
+    double more[] = {aib_conv_elems_wt(g), aib_conv_elems_out(g), aib_conv_elems_col(g)};
+    for (size_t i = 0; i < 3; i++)
+        biggest = more[i] > biggest ? more[i] : biggest;
+    if (biggest > 9007199254740992.0 / 8 || (double)g->p * (double)g->q * (double)g->k > 2147483647.0 ||
+        (double)g->cg * (double)g->r * (double)g->s > 2147483647.0)
+        return aib_err_set(err, AIB_EUSAGE, "n=%lld c=%lld h=%lld w=%lld k=%lld: sizes overflow",
+                           (long long)g->n, (long long)g->c, (long long)g->h, (long long)g->w,
+                           (long long)g->k);
+    return 0;
+}
+
+double aib_conv_elems_in(const struct aib_conv_geom *g)
+{
+    return (double)g->n * (double)g->c * (double)g->h * (double)g->w;
+}
+double aib_conv_elems_wt(const struct aib_conv_geom *g)
+{
+    return (double)g->k * (double)(g->c / g->groups) * (double)g->r * (double)g->s;
+}
+double aib_conv_elems_out(const struct aib_conv_geom *g)
+{
+    return (double)g->n * (double)g->k * (double)g->p * (double)g->q;
+}
+double aib_conv_elems_col(const struct aib_conv_geom *g)
+{
+    return aib_conv_is_pointwise(g) ? 0
+                                    : (double)(g->c / g->groups) * (double)g->r * (double)g->s *
+                                          (double)g->p * (double)g->q;
+}
+
+int aib_conv_is_pointwise(const struct aib_conv_geom *g)
+{
+    return g->r == 1 && g->s == 1 && g->stride == 1 && g->pad == 0;
+}
+
+void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, int64_t *qhi)
+{
+    int64_t lo = 0, hi = g->q;
+    int64_t first = off - g->pad; /* input column of q = 0 */
+    if (first < 0)
+        lo = (-first + g->stride - 1) / g->stride;
+    int64_t last = g->w - 1 - first; /* q*stride <= last */
+    hi = last < 0 ? 0 : last / g->stride + 1;
+    if (hi > g->q)
+        hi = g->q;
+    *qlo = lo < hi ? lo : hi;
+    *qhi = hi;
+}
+
+/* NCHW: row (c, r, s) of col is the input plane c shifted by (r, s). */
+static void im2col_nchw(const struct aib_conv_geom *g, const float *in, float *col)
+{
+    const int64_t H = g->h, W = g->w, P = g->p, Q = g->q, st = g->stride;
+    for (int64_t c = 0; c < g->cg; c++) {
+        const float *plane = in + c * H * W;
+        for (int64_t r = 0; r < g->r; r++) {
+            for (int64_t s = 0; s < g->s; s++) {
+                float *row = col + ((c * g->r + r) * g->s + s) * P * Q;
+                int64_t qlo, qhi, off = s * g->dil - g->pad;
+                aib_conv_valid_q(g, s * g->dil, &qlo, &qhi);
+                for (int64_t p = 0; p < P; p++) {
+                    float *dst = row + p * Q;
+                    int64_t h = p * st - g->pad + r * g->dil;
+                    if (h < 0 || h >= H) {
+                        memset(dst, 0, (size_t)Q * sizeof *dst);
+                        continue;
+                    }
+                    /* input column of output q is q * st + off */
+                    const float *src = plane + h * W;
+                    memset(dst, 0, (size_t)qlo * sizeof *dst);
+                    if (st == 1 && qhi > qlo)
+                        memcpy(dst + qlo, src + qlo + off, (size_t)(qhi - qlo) * sizeof *dst);
+                    else
+                        for (int64_t q = qlo; q < qhi; q++)
+                            dst[q] = src[q * st + off];
+                    memset(dst + qhi, 0, (size_t)(Q - qhi) * sizeof *dst);
+                }
+            }
+        }
+    }
+}
+
+/* NHWC: row (p, q) of col is the R x S x Cg patch under output pixel (p, q).
+ * Without groups and dilation, a filter row's S pixels are S*C contiguous
+ * floats of the input, copied at once when they are all inside it. */
+static void im2col_nhwc(const struct aib_conv_geom *g, const float *in, float *col)
+{
+    const int64_t H = g->h, W = g->w, C = g->c, cg = g->cg, st = g->stride;
+    const size_t patch = (size_t)cg * sizeof(float);
+    const int whole_rows = cg == C && g->dil == 1;
+    for (int64_t p = 0; p < g->p; p++) {
+        for (int64_t q = 0; q < g->q; q++) {
+            float *dst = col + (p * g->q + q) * g->r * g->s * cg;
+            const int64_t w0 = q * st - g->pad;
+            const int inside = w0 >= 0 && w0 + g->s <= W;
+            for (int64_t r = 0; r < g->r; r++) {
+                int64_t h = p * st - g->pad + r * g->dil;
+                if (h < 0 || h >= H) {
+                    memset(dst, 0, patch * (size_t)g->s);
+                    dst += g->s * cg;
+                    continue;
+                }
+                if (whole_rows && inside) {
+                    memcpy(dst, in + (h * W + w0) * C, patch * (size_t)g->s);
+                    dst += g->s * cg;
+                    continue;
+                }
+                for (int64_t s = 0; s < g->s; s++, dst += cg) {
+                    int64_t w = w0 + s * g->dil;
+                    if (w < 0 || w >= W)
+                        memset(dst, 0, patch);
+                    else
+                        memcpy(dst, in + (h * W + w) * C, patch);
+                }
+            }
+        }
+    }
+}
+
+void aib_conv_im2col_run(const struct aib_conv_geom *g, const float *in, const float *wt,
+                         float *out, float *col)
+{
+    const int pw = aib_conv_is_pointwise(g);
+    const int64_t PQ = g->p * g->q, crs = g->cg * g->r * g->s;
+    for (int64_t n = 0; n < g->n; n++) {
+        for (int64_t grp = 0; grp < g->groups; grp++) {
+            const float *wg = wt + grp * g->kg * crs;
+            if (!g->nhwc) {
+                const float *img = in + (n * g->c + grp * g->cg) * g->h * g->w;
+                const float *b = img;
+                if (!pw) {
+                    im2col_nchw(g, img, col);
+                    b = col;
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->kg, (int)PQ,
+                            (int)crs, 1.0f, wg, (int)crs, b, (int)PQ, 0.0f,
+                            out + (n * g->k + grp * g->kg) * PQ, (int)PQ);
+            } else {
+                const float *img = in + n * g->h * g->w * g->c;
+                const float *a = img + grp * g->cg;
+                int lda = (int)g->c;
+                if (!pw) {
+                    im2col_nhwc(g, a, col);
+                    a = col;
+                    lda = (int)crs;
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)PQ, (int)g->kg,
+                            (int)crs, 1.0f, a, lda, wg, (int)crs, 0.0f,
+                            out + n * PQ * g->k + grp * g->kg, (int)g->k);
+            }
+        }
+    }
+}

@@ -1,0 +1,327 @@
+/* conv on an OpenCL device: aibench's direct convolution kernel, NCHW
+ * input, KCRS filters (C per group), one output element per work-item with
+ * fp32 accumulation; fp32, or fp16 where the device has cl_khr_fp16. Same
+ * shape parameters and layer list as the CPU conv; timed with profiling
+ * events; sampled outputs are checked against a double reference. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../opencl_common.h"
+
+enum { PREC_FP32, PREC_FP16 };
+
+struct conv_cl_params {
+    char layer[AIB_PARAM_STR_MAX];
+    int64_t n, c, h, w, k, r, s, stride, pad, dilation, groups;
+    int precision;
+};
+
+#define P_(f) offsetof(struct conv_cl_params, f)
+static const struct aib_param conv_cl_decl[] = {
+    {"layer", AIB_PT_STR, P_(layer), "none", 0, 0, NULL,
+     "a real layer (sets c..groups), e.g. resnet50-res3a-branch2b; layer=list lists them"},
+    {"n", AIB_PT_INT, P_(n), "1", 1, 65536, NULL, "batch (images)"},
+    {"c", AIB_PT_INT, P_(c), "64", 1, 1048576, NULL, "input channels"},
+    {"h", AIB_PT_INT, P_(h), "56", 1, 1048576, NULL, "input height"},
+    {"w", AIB_PT_INT, P_(w), "56", 1, 1048576, NULL, "input width"},
+    {"k", AIB_PT_INT, P_(k), "64", 1, 1048576, NULL, "output channels (filters)"},
+    {"r", AIB_PT_INT, P_(r), "3", 1, 4096, NULL, "filter height"},
+    {"s", AIB_PT_INT, P_(s), "3", 1, 4096, NULL, "filter width"},
+    {"stride", AIB_PT_INT, P_(stride), "1", 1, 4096, NULL, "stride (both directions)"},
+    {"pad", AIB_PT_INT, P_(pad), "1", 0, 4096, NULL, "zero padding on each side"},
+    {"dilation", AIB_PT_INT, P_(dilation), "1", 1, 4096, NULL, "filter dilation"},
+    {"groups", AIB_PT_INT, P_(groups), "1", 1, 1048576, NULL, "groups (c for depthwise)"},
+    {"precision", AIB_PT_ENUM, P_(precision), "fp32", 0, 0, "fp32|fp16",
+     "tensor type; fp16 (needs cl_khr_fp16) accumulates in fp32"},
+};
+
+static const char *const kernel_src =
+    "#ifdef AIB_FP16\n"
+    "#pragma OPENCL EXTENSION cl_khr_fp16 : enable\n"
+    "#endif\n"
+    "__kernel void aib_conv_direct(__global const T *restrict x, __global const T *restrict w,\n"
+    "                              __global T *restrict y, const int N, const int C, const int H, const int W,\n"
+    "                              const int K, const int R, const int S, const int stride, const int pad,\n"
+    "                              const int dil, const int groups, const int P, const int Q)\n"
+    "{\n"
+    "    const size_t idx = get_global_id(0);\n"
+    "    if (idx >= (size_t)N * K * P * Q)\n"
+    "        return;\n"
+    "    const int q = (int)(idx % Q);\n"
+    "    size_t t = idx / Q;\n"
+    "    const int p = (int)(t % P);\n"
+    "    t /= P;\n"
+    "    const int k = (int)(t % K), n = (int)(t / K);\n"
+    "    const int cg = C / groups, g = k / (K / groups);\n"
+    "    float acc = 0.0f;\n"
+    "    for (int c = 0; c < cg; c++) {\n"
+    "        __global const T *xc = x + ((size_t)n * C + g * cg + c) * H * W;\n"
+    "        __global const T *wc = w + ((size_t)k * cg + c) * R * S;\n"
+    "        for (int r = 0; r < R; r++) {\n"
+    "            const int ih = p * stride - pad + r * dil;\n"
+    "            if (ih < 0 || ih >= H)\n"
+    "                continue;\n"
+    "            for (int s = 0; s < S; s++) {\n"
+    "                const int iw = q * stride - pad + s * dil;\n"
+    "                if (iw >= 0 && iw < W)\n"
+    "                    acc = fma((float)xc[ih * W + iw], (float)wc[r * S + s], acc);\n"
+    "            }\n"
+    "        }\n"
+    "    }\n"
+    "    y[idx] = (T)acc;\n"
+    "}\n";
+
+struct conv_cl_state {
+    struct aib_cl cl;
+    struct aib_gpu_conv g;
+    int prec;
+    size_t es, nx, nw, ny, gws;
+    void *hx, *hw;
+    cl_program prog;
+    cl_kernel kern;
+    cl_mem x, w, y;
+    struct aib_devtime dt;
+    struct aib_work work;
+    char how[128];
+};
+
+static int geom(const struct conv_cl_params *p, struct aib_gpu_conv *g, struct aib_err *err)
+{
+    *g = (struct aib_gpu_conv){.n = p->n, .c = p->c, .h = p->h, .w = p->w, .k = p->k, .r = p->r, .s = p->s,
+                               .stride = p->stride, .pad = p->pad, .dilation = p->dilation, .groups = p->groups};
+    return aib_gpu_conv_geom(p->layer, g, err);
+}
+
+static void counts(const struct aib_gpu_conv *g, double *nx, double *nw, double *ny)
+{
+    *nx = (double)g->n * g->c * g->h * g->w;
+    *nw = (double)g->k * (g->c / g->groups) * g->r * g->s;
+    *ny = (double)g->n * g->k * g->p * g->q;
+}
+
+static int conv_cl_validate(const struct aib_device *dev, const void *params, struct aib_err *err)
+{
+    const struct conv_cl_params *p = params;
+    struct aib_gpu_conv g;
+    struct aib_cl_info info;
+    double nx, nw, ny, es = p->precision == PREC_FP16 ? 2 : 4;
+    int rc = geom(p, &g, err);
+    if (rc || (rc = aib_cl_query(dev, &info, err)) ||
+        (rc = aib_cl_check_prec(dev, &info, p->precision == PREC_FP16 ? "fp16" : "fp32", err)))
+        return rc;
+    counts(&g, &nx, &nw, &ny);
+    double largest = nx > nw ? (nx > ny ? nx : ny) : (nw > ny ? nw : ny);
+    return aib_cl_check_mem(dev, &info, largest * es, (nx + nw + ny) * es, "this convolution", err);
+}
+
+static void conv_cl_work(const void *params, struct aib_work *out)
+{
+    struct aib_gpu_conv g;
+    struct aib_err err = {0};
+    memset(out, 0, sizeof *out);
+    if (geom(params, &g, &err) == 0) /* validated before any work is asked */
+        out->flops = aib_gpu_conv_flops(&g);
+}
+
+static double get(int prec, const void *base, size_t i)
+{
+    return prec == PREC_FP16 ? aib_half_to_float(((const uint16_t *)base)[i]) : ((const float *)base)[i];
+}
+
+/* Deterministic inputs in [-1, 1) (xorshift64*), stored in the element type. */
+static void fill(int prec, void *base, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        float v = (float)((double)((seed * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+        if (prec == PREC_FP16)
+            ((uint16_t *)base)[i] = aib_half_from_float(v);
+        else
+            ((float *)base)[i] = v;
+    }
+}
+
+static void conv_cl_teardown(void *state)
+{
+    struct conv_cl_state *s = state;
+    if (!s)
+        return;
+    if (s->kern)
+        clReleaseKernel(s->kern);
+    if (s->prog)
+        clReleaseProgram(s->prog);
+    if (s->x)
+        clReleaseMemObject(s->x);
+    if (s->w)
+        clReleaseMemObject(s->w);
+    if (s->y)
+        clReleaseMemObject(s->y);
+    aib_cl_close(&s->cl);
+    aib_devtime_free(&s->dt);
+    free(s->hx);
+    free(s->hw);
+    free(s);
+}
+
+static int set_args(struct conv_cl_state *s, struct aib_err *err)
+{
+    const struct aib_gpu_conv *g = &s->g;
+    cl_int v[] = {(cl_int)g->n, (cl_int)g->c,      (cl_int)g->h,        (cl_int)g->w,
+                  (cl_int)g->k, (cl_int)g->r,      (cl_int)g->s,        (cl_int)g->stride,
+                  (cl_int)g->pad, (cl_int)g->dilation, (cl_int)g->groups, (cl_int)g->p, (cl_int)g->q};
+    cl_int e = clSetKernelArg(s->kern, 0, sizeof s->x, &s->x);
+    if (e == CL_SUCCESS)
+        e = clSetKernelArg(s->kern, 1, sizeof s->w, &s->w);
+    if (e == CL_SUCCESS)
+        e = clSetKernelArg(s->kern, 2, sizeof s->y, &s->y);
+    for (cl_uint i = 0; e == CL_SUCCESS && i < sizeof v / sizeof v[0]; i++)
+        e = clSetKernelArg(s->kern, 3 + i, sizeof v[i], &v[i]);
+    return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->cl.id, "clSetKernelArg", e);
+}
+
+static int conv_cl_setup(const struct aib_device *dev, const void *params, void **state, struct aib_err *err)
+{
+    const struct conv_cl_params *p = params;
+    double nx, nw, ny;
+    cl_int e;
+    int rc;
+    struct conv_cl_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return aib_err_set(err, AIB_ENOMEM, "out of memory");
+    if ((rc = geom(p, &s->g, err)))
+        goto fail;
+    s->prec = p->precision;
+    s->es = p->precision == PREC_FP16 ? 2 : 4;
+    counts(&s->g, &nx, &nw, &ny);
+    s->nx = (size_t)nx, s->nw = (size_t)nw, s->ny = (size_t)ny;
+    s->gws = (s->ny + 63) / 64 * 64;
+    conv_cl_work(params, &s->work);
+    if (!(s->hx = malloc(s->nx * s->es)) || !(s->hw = malloc(s->nw * s->es))) {
+        rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate host copies of the input and filters");
+        goto fail;
+    }
+    fill(s->prec, s->hx, s->nx, 0x243F6A8885A308D3ULL);
+    fill(s->prec, s->hw, s->nw, 0x13198A2E03707344ULL);
+    const unsigned char ones = 0xff; /* NaN in both types: an unwritten y fails */
+    if ((rc = aib_cl_open(dev, &s->cl, err)) ||
+        (rc = aib_cl_build(&s->cl, kernel_src, s->prec == PREC_FP16 ? "-DT=half -DAIB_FP16" : "-DT=float", &s->prog,
+                           err)) ||
+        (rc = aib_cl_kernel(&s->cl, s->prog, "aib_conv_direct", &s->kern, err)) ||
+        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nx * s->es, "input", &s->x, err)) ||
+        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nw * s->es, "filters", &s->w, err)) ||
+        (rc = aib_cl_buffer(&s->cl, CL_MEM_WRITE_ONLY, s->ny * s->es, "output", &s->y, err)) || (rc = set_args(s, err)))
+        goto fail;
+    if ((e = clEnqueueWriteBuffer(s->cl.q, s->x, CL_TRUE, 0, s->nx * s->es, s->hx, 0, NULL, NULL)) != CL_SUCCESS ||
+        (e = clEnqueueWriteBuffer(s->cl.q, s->w, CL_TRUE, 0, s->nw * s->es, s->hw, 0, NULL, NULL)) != CL_SUCCESS ||
+        (e = clEnqueueFillBuffer(s->cl.q, s->y, &ones, 1, 0, s->ny * s->es, 0, NULL, NULL)) != CL_SUCCESS ||
+        (e = clFinish(s->cl.q)) != CL_SUCCESS) {
+        rc = aib_cl_fail(err, s->cl.id, "uploading the conv inputs", e);
+        goto fail;
+    }
+    snprintf(s->how, sizeof s->how, "OpenCL direct convolution kernel %s, one output per work-item",
+             s->prec == PREC_FP16 ? "fp16" : "fp32");
+    *state = s;
+    return 0;
+fail:
+    conv_cl_teardown(s);
+    return rc;
+}
+
+static cl_int enqueue(void *ctx, cl_event *ev)
+{
+    struct conv_cl_state *s = ctx;
+    return clEnqueueNDRangeKernel(s->cl.q, s->kern, 1, NULL, &s->gws, NULL, 0, NULL, ev);
+}
+
+static int conv_cl_run(void *state, uint64_t iters, struct aib_err *err)
+{
+    struct conv_cl_state *s = state;
+    double secs;
+    int rc = aib_cl_timed(&s->cl, iters, enqueue, s, "clEnqueueNDRangeKernel(aib_conv_direct)", &secs, err);
+    return rc ? rc : aib_devtime_add(&s->dt, secs, iters, err);
+}
+
+static int conv_cl_verify(void *state, struct aib_err *err)
+{
+    struct conv_cl_state *s = state;
+    const struct aib_gpu_conv *g = &s->g;
+    const double u_out = s->prec == PREC_FP16 ? 0x1p-11 : 0x1p-24;
+    bool all = s->ny <= 65536;
+    size_t count = all ? s->ny : 256, cg = (size_t)(g->c / g->groups);
+    unsigned char *got = malloc(all ? s->ny * s->es : s->es);
+    uint64_t seed = 0xA0761D6478BD642FULL;
+    int rc = 0;
+    cl_int e;
+    if (!got)
+        return aib_err_set(err, AIB_ENOMEM, "out of memory");
+    if (all && (e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, 0, s->ny * s->es, got, 0, NULL, NULL)) != CL_SUCCESS) {
+        rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(output)", e);
+        goto out;
+    }
+    for (size_t t = 0; t < count; t++) {
+        size_t idx = t;
+        if (!all) {
+            seed ^= seed >> 12;
+            seed ^= seed << 25;
+            seed ^= seed >> 27;
+            idx = t == 0 ? 0 : t == 1 ? s->ny - 1 : (size_t)((seed * 0x2545F4914F6CDD1DULL) >> 11) % s->ny;
+            e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, idx * s->es, s->es, got, 0, NULL, NULL);
+            if (e != CL_SUCCESS) {
+                rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(output)", e);
+                goto out;
+            }
+        }
+        int64_t q = (int64_t)(idx % (size_t)g->q), p = (int64_t)(idx / (size_t)g->q % (size_t)g->p);
+        int64_t k = (int64_t)(idx / (size_t)g->q / (size_t)g->p % (size_t)g->k);
+        int64_t n = (int64_t)(idx / (size_t)g->q / (size_t)g->p / (size_t)g->k), grp = k / (g->k / g->groups);
+        struct aib_refdot d = {0};
+        for (size_t c = 0; c < cg; c++)
+            for (int64_t r = 0; r < g->r; r++)
+                for (int64_t sx = 0; sx < g->s; sx++) {
+                    int64_t ih = p * g->stride - g->pad + r * g->dilation, iw = q * g->stride - g->pad + sx * g->dilation;
+                    if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+                        continue;
+                    size_t xi = (((size_t)n * (size_t)g->c + (size_t)grp * cg + c) * (size_t)g->h + (size_t)ih) *
+                                    (size_t)g->w + (size_t)iw;
+                    size_t wi = (((size_t)k * cg + c) * (size_t)g->r + (size_t)r) * (size_t)g->s + (size_t)sx;
+                    aib_refdot_add(&d, get(s->prec, s->hx, xi) * get(s->prec, s->hw, wi));
+                }
+        double v = get(s->prec, got, all ? t : 0), allowed = aib_refdot_allowed(&d, 0x1p-23, u_out);
+        if (!(fabs(v - d.sum) <= allowed)) {
+            rc = aib_err_set(err, AIB_EVERIFY,
+                             "wrong answer: y[n=%lld,k=%lld,p=%lld,q=%lld] = %.9g, reference %.9g (|error| %.3g > "
+                             "tolerance %.3g)",
+                             (long long)n, (long long)k, (long long)p, (long long)q, v, d.sum, fabs(v - d.sum), allowed);
+            goto out;
+        }
+    }
+    aib_devtime_verified(&s->dt);
+out:
+    free(got);
+    return rc;
+}
+
+static int conv_cl_metrics(void *state, struct aib_result *r, struct aib_err *err)
+{
+    struct conv_cl_state *s = state;
+    return aib_devtime_metrics(&s->dt, &s->work, s->how, r, err);
+}
+
+const struct aib_workload_ops aib_conv_opencl = {
+    .name = "conv",
+    .abi = AIB_WORKLOAD_ABI,
+    .devices = AIB_DEV_OPENCL,
+    .summary = "2-D convolution forward with aibench's direct OpenCL kernel (GFLOP/s), profiling-event timed, verified",
+    .params = {"conv", conv_cl_decl, sizeof conv_cl_decl / sizeof conv_cl_decl[0], sizeof(struct conv_cl_params)},
+    .validate = conv_cl_validate,
+    .setup = conv_cl_setup,
+    .run = conv_cl_run,
+    .verify = conv_cl_verify,
+    .work = conv_cl_work,
+    .metrics = conv_cl_metrics,
+    .teardown = conv_cl_teardown,
+};
