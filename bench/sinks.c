@@ -53,6 +53,7 @@ static int text_result(void *ctx, struct aib_result *r, struct aib_err *err)
     snprintf(cv, sizeof cv, "%.1f%%", r->st.cv * 100);
     snprintf(tp, sizeof tp, "%.2f %s", r->throughput, r->unit);
     const char *flag = strcmp(r->status, AIB_STATUS_INTERRUPTED) == 0 ? "  (interrupted)"
+                       : strcmp(r->status, AIB_STATUS_SKIPPED) == 0   ? "  (skipped)"
                        : rel > t->target_ci                           ? "  (CI target not reached)"
                                                                       : "";
     fprintf(t->out, "%-3zu %-8s %-8s %-34s %6zu %10s %7s %6s %16s%s\n", t->nrows, r->workload,

@@ -255,8 +255,9 @@ void aib_ci_write_markdown(FILE *f, const struct aib_ci_report *r)
     md_run(f, r->cur);
     fputs(" against baseline ", f);
     md_run(f, r->base);
-    fprintf(f, ". A result regresses when its median time grows by more than %g%% and the "
-               "Mann-Whitney U test gives p < %g.\n\n",
+    fprintf(f, ". A result regresses when its median time and its fastest 10%% both grow by "
+               "more than %g%%, the Mann-Whitney U test gives p < %g, and its repetitions "
+               "agree.\n\n",
             r->opts.max_regression * 100, r->opts.alpha);
     for (int i = 0; i < AIB_CI_NVERDICTS; i++)
         fprintf(f, "%s**%zu** %s", i ? " · " : "", r->count[order[i]],

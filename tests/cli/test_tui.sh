@@ -10,7 +10,8 @@ DB=$WORK/tui.db
 command -v tmux >/dev/null || fail "tmux is not installed (scripts/install-deps.sh)"
 SOCK=aibench-test-$$
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'T kill-server >/dev/null 2>&1' EXIT
+# kill-server leaves the socket file behind: remove it too.
+trap 'T kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"' EXIT
 
 screen() { T capture-pane -p -t t; }
 send() { T send-keys -t t "$@"; }

@@ -1,6 +1,6 @@
 # CPU matmul against OpenBLAS called directly (tests/perf/gemm_ref.c), in
 # the same invocation, alternating, ROUNDS times; prints medians and the
-# ratio aibench / reference. Targets:
+# median of the rounds' ratios aibench / reference. Targets:
 #   impl=blas   vs cblas_[sd]gemm, same size and threads: >= 0.97 at
 #               n = 1024, 2048, 4096, fp32 and fp64 (the tool adds nothing)
 #   impl=native vs cblas_sgemm, n = 2048, 2 threads: >= 0.75
@@ -8,7 +8,7 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 A=${AIBENCH:-$root/build/aibench}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 THREADS=${THREADS:-$(nproc)}
 mkdir -p "$root/build/perf"
 REF=$root/build/perf/gemm_ref
@@ -25,22 +25,30 @@ aib() {
         python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print("%.3f" % r["throughput"] if r["status"]=="ok" else "FAILED")' \
         2>/dev/null || { echo FAILED; cat "$tmp/err" >&2; }
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 status=0
-# compare NAME TARGET "AIBENCH PARAMS" "REF ARGS"
+# compare NAME TARGET "AIBENCH PARAMS" "REF ARGS": each round runs both back
+# to back (in alternating order, against drift); the ratio is the median of
+# the rounds' ratios, so each ratio compares runs under the same load.
 compare() {
     local name=$1 target=$2 aparams=$3 rargs=$4 as=() rs=() a r
     for ((i = 0; i < ROUNDS; i++)); do
-        a=$(aib $aparams); r=$("$REF" $rargs 1 3)
+        if ((i % 2)); then r=$("$REF" $rargs 1 3); a=$(aib $aparams)
+        else a=$(aib $aparams); r=$("$REF" $rargs 1 3); fi
         [ "$a" = FAILED ] && { echo "$name: aibench FAILED"; status=1; return; }
         as+=("$a"); rs+=("$r")
     done
-    a=$(median "${as[@]}"); r=$(median "${rs[@]}")
-    awk -v n="$name" -v a="$a" -v r="$r" -v t="$target" -v as="${as[*]}" -v rs="${rs[*]}" 'BEGIN {
-        q = a / r; printf "%-34s aibench %8.1f GFLOP/s  reference %8.1f GFLOP/s  ratio %.3f  (target >= %.2f) %s\n",
-            n, a, r, q, t, (q >= t ? "ok" : "BELOW TARGET");
-        printf "%-34s   rounds: aibench %s | reference %s\n", "", as, rs; exit !(q >= t) }' || status=1
+    python3 - "$name" "$target" "${as[*]}" "${rs[*]}" <<'PY' || status=1
+import statistics, sys
+name, target = sys.argv[1], float(sys.argv[2])
+a = [float(x) for x in sys.argv[3].split()]
+r = [float(x) for x in sys.argv[4].split()]
+q = statistics.median(x / y for x, y in zip(a, r))
+print("%-34s aibench %7.1f GFLOP/s  reference %7.1f GFLOP/s  ratio %.3f  (target >= %.2f) %s"
+      % (name, statistics.median(a), statistics.median(r), q, target, "ok" if q >= target else "BELOW TARGET"))
+print("%-34s   rounds (aibench/reference): %s" % ("", " ".join("%.1f/%.1f" % p for p in zip(a, r))))
+sys.exit(0 if q >= target else 1)
+PY
 }
 
 echo "matmul on $(nproc) CPUs, $THREADS threads, $ROUNDS alternating rounds; $(date -u +%F)"

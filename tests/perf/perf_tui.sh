@@ -17,7 +17,7 @@ W=$(mktemp -d)
 DB=$W/perf.db
 SOCK=aibench-perf-$$
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'T kill-server >/dev/null 2>&1; rm -rf "$W"' EXIT
+trap 'T kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; rm -rf "$W"' EXIT
 T new-session -d -s p -x 100 -y 30 "PS1='$ ' bash --norc --noprofile" || { echo "tmux did not start"; exit 1; }
 sleep 0.5
 

@@ -123,16 +123,18 @@ static void test_stops_at_max_time(void **state)
 {
     (void)state;
     struct toy_params p = {.us = 100};
-    struct aib_engine_opts o = {.warmup_s = 0, .min_time_s = 0, .max_time_s = 0.1,
+    /* A warm-up of many iterations: the calibration uses the fastest, so a
+     * preempted iteration on a busy machine does not skew it. */
+    struct aib_engine_opts o = {.warmup_s = 0.05, .min_time_s = 0, .max_time_s = 0.1,
                                 .min_reps = 1000000, .target_ci = 1e-9};
     struct capture cap = {0};
     struct aib_run run = {0};
     double t0 = aib_now_mono();
     assert_int_equal(run_one(&toy, &p, o, &cap, &run), 0);
     double dt = aib_now_mono() - t0;
-    assert_true(dt >= 0.1 && dt < 3.0);
-    /* samples batch iterations to >= 1 ms: 100 us -> 10 per sample */
-    assert_true(cap.res[0].iters_per_sample >= 10);
+    assert_true(dt >= 0.15 && dt < 10.0);
+    /* samples batch iterations to >= 1 ms: 100 us -> about 10 per sample */
+    assert_true(cap.res[0].iters_per_sample >= 5);
 }
 
 static void test_wrong_answer_reports_no_speed(void **state)

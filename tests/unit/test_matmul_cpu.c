@@ -118,8 +118,10 @@ static void test_native_every_path(void **state)
     struct aib_cpu_features f;
     struct aib_err err = {0};
     aib_cpu_features_detect(&f);
-    static const int64_t sizes[][3] = {{1, 1, 1},      {13, 37, 5},  {100, 3, 1000},
-                                       {7, 357, 801},  {61, 700, 390}, {4100, 9, 3}};
+    /* m, n, k: the last two have two B panels (nc is 4096), in both splits */
+    static const int64_t sizes[][3] = {{1, 1, 1},     {13, 37, 5},     {100, 3, 1000},
+                                       {7, 357, 801}, {61, 700, 390},  {4100, 9, 3},
+                                       {3, 4100, 20}, {50, 4200, 10}};
     struct aib_cpu_team *teams[3];
     for (unsigned t = 0; t < 3; t++) /* 1..3 threads: more than cores too */
         assert_int_equal(aib_cpu_team_create(&dev, t + 1, 1, &teams[t], &err), 0);
@@ -144,8 +146,10 @@ static void test_native_every_path(void **state)
                     p.transb = t >> 1;
                     unsigned nt = (unsigned)(z + (size_t)t) % 3;
                     struct matmul_state *s = bare_state(&p);
+                    /* small caches: many k slices, A blocks and B panels */
                     assert_int_equal(aib_gemm_native_create(&s->d, aib_gemm_kernel_find(got, s->d.prec),
-                                                            teams[nt], &s->native, &err), 0);
+                                                            teams[nt], 4096, 16384, &s->native, &err),
+                                     0);
                     aib_gemm_native_run(s->native, 2);
                     if (matmul_verify(s, &err) != 0)
                         fail_msg("simd=%s prec=%d %lldx%lldx%lld t=%d threads=%u: %s",
@@ -159,7 +163,7 @@ static void test_native_every_path(void **state)
     }
     for (unsigned t = 0; t < 3; t++)
         aib_cpu_team_destroy(teams[t]);
-    assert_true(ran >= 2 * 6 * 4); /* at least portable fp32 and fp64 */
+    assert_true(ran >= 2 * 8 * 4); /* at least portable fp32 and fp64 */
 }
 
 /* Through the workload's own setup: the path and threads asked for. */

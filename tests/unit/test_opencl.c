@@ -235,6 +235,8 @@ static void test_conv(void **state)
     const char *const strided[] = {"n", "2", "c", "6", "h", "9", "w", "11", "k", "4",
                                    "r", "5", "s", "3", "stride", "2", "pad", "2", "dilation", "2"};
     check_workload(state, "conv", strided, 20, NULL);
+    const char *const stride3[] = {"c", "5", "h", "17", "w", "23", "k", "6", "stride", "3", "pad", "0"};
+    check_workload(state, "conv", stride3, 12, NULL); /* the gathering path, 2 channels a work-item */
     const char *const depthwise[] = {"c", "12", "k", "12", "groups", "12", "h", "7", "w", "7"};
     check_workload(state, "conv", depthwise, 10, NULL);
 }

@@ -1,8 +1,11 @@
 /* conv on an OpenCL device: aibench's direct convolution kernel, NCHW
- * input, KCRS filters (C per group), one output element per work-item with
- * fp32 accumulation; fp32, or fp16 where the device has cl_khr_fp16. Same
- * shape parameters and layer list as the CPU conv; timed with profiling
- * events; sampled outputs are checked against a double reference. */
+ * input, KCRS filters (C per group), fp32 accumulation; fp32, or fp16 where
+ * the device has cl_khr_fp16. The input is stored with its zero padding
+ * (so the kernel has no bounds checks) and each work-item computes KB
+ * output channels x VW neighbouring output columns as vectors (float8 x 8
+ * on CPUs, float4 x 4 on GPUs), loading a vector of inputs per filter tap.
+ * Same shape parameters and layer list as the CPU conv; timed with
+ * profiling events; sampled outputs are checked against a double reference. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,47 +40,55 @@ static const struct aib_param conv_cl_decl[] = {
      "tensor type; fp16 (needs cl_khr_fp16) accumulates in fp32"},
 };
 
+/* x: N x C x HP x WP (zero halo), w: K x C/groups x R x S, y: N x K x P x QP. */
 static const char *const kernel_src =
     "#ifdef AIB_FP16\n"
     "#pragma OPENCL EXTENSION cl_khr_fp16 : enable\n"
     "#endif\n"
     "__kernel void aib_conv_direct(__global const T *restrict x, __global const T *restrict w,\n"
-    "                              __global T *restrict y, const int N, const int C, const int H, const int W,\n"
-    "                              const int K, const int R, const int S, const int stride, const int pad,\n"
-    "                              const int dil, const int groups, const int P, const int Q)\n"
+    "                              __global T *restrict y, const int C, const int HP, const int WP,\n"
+    "                              const int K, const int R, const int S, const int stride, const int dil,\n"
+    "                              const int groups, const int P, const int QP)\n"
     "{\n"
-    "    const size_t idx = get_global_id(0);\n"
-    "    if (idx >= (size_t)N * K * P * Q)\n"
-    "        return;\n"
-    "    const int q = (int)(idx % Q);\n"
-    "    size_t t = idx / Q;\n"
-    "    const int p = (int)(t % P);\n"
-    "    t /= P;\n"
-    "    const int k = (int)(t % K), n = (int)(t / K);\n"
-    "    const int cg = C / groups, g = k / (K / groups);\n"
-    "    float acc = 0.0f;\n"
+    "    const int qb = get_global_id(0) * VW, p = get_global_id(1), nk = get_global_id(2) * KB;\n"
+    "    const int n = nk / K, k0 = nk % K, cg = C / groups, g = k0 / (K / groups);\n"
+    "    ACCV acc[KB];\n"
+    "    for (int i = 0; i < KB; i++)\n"
+    "        acc[i] = (ACCV)(0.0f);\n"
     "    for (int c = 0; c < cg; c++) {\n"
-    "        __global const T *xc = x + ((size_t)n * C + g * cg + c) * H * W;\n"
-    "        __global const T *wc = w + ((size_t)k * cg + c) * R * S;\n"
+    "        __global const T *xc = x + ((size_t)n * C + g * cg + c) * HP * WP;\n"
+    "        __global const T *wc = w + ((size_t)k0 * cg + c) * R * S;\n"
     "        for (int r = 0; r < R; r++) {\n"
-    "            const int ih = p * stride - pad + r * dil;\n"
-    "            if (ih < 0 || ih >= H)\n"
-    "                continue;\n"
+    "            __global const T *xr = xc + (size_t)(p * stride + r * dil) * WP + qb * stride;\n"
     "            for (int s = 0; s < S; s++) {\n"
-    "                const int iw = q * stride - pad + s * dil;\n"
-    "                if (iw >= 0 && iw < W)\n"
-    "                    acc = fma((float)xc[ih * W + iw], (float)wc[r * S + s], acc);\n"
+    "                ACCV xv;\n"
+    "                if (stride == 1) {\n"
+    "                    xv = CVT(VLOAD(0, xr + s * dil));\n"
+    "                } else if (stride == 2) {\n" /* twice as many, keep the even ones */
+    "                    xv = CVT(VLOAD2(0, xr + s * dil).even);\n"
+    "                } else {\n"
+    "                    T t[VW];\n"
+    "                    for (int l = 0; l < VW; l++)\n"
+    "                        t[l] = xr[s * dil + l * stride];\n"
+    "                    xv = CVT(VLOAD(0, t));\n"
+    "                }\n"
+    "                for (int i = 0; i < KB; i++)\n"
+    "                    acc[i] = fma((ACCV)((float)wc[(size_t)i * cg * R * S + r * S + s]), xv, acc[i]);\n"
     "            }\n"
     "        }\n"
     "    }\n"
-    "    y[idx] = (T)acc;\n"
+    "    for (int i = 0; i < KB; i++)\n"
+    "        VSTORE(CVTT(acc[i]), 0, y + (((size_t)n * K + k0 + i) * P + p) * QP + qb);\n"
     "}\n";
 
 struct conv_cl_state {
     struct aib_cl cl;
     struct aib_gpu_conv g;
     int prec;
-    size_t es, nx, nw, ny, gws;
+    int vw, kb;
+    int64_t hp, wp, qp;     /* padded input height/width, padded output width */
+    size_t es, nx, nw, ny;  /* logical element counts */
+    size_t nxp, nyp, gws[3]; /* stored (padded) counts, NDRange */
     void *hx, *hw;
     cl_program prog;
     cl_kernel kern;
@@ -112,6 +123,9 @@ static int conv_cl_validate(const struct aib_device *dev, const void *params, st
         (rc = aib_cl_check_prec(dev, &info, p->precision == PREC_FP16 ? "fp16" : "fp32", err)))
         return rc;
     counts(&g, &nx, &nw, &ny);
+    /* the stored input has its halo, the output rows a vector's slack */
+    nx = (double)g.n * g.c * (g.h + 2 * g.pad) * ((double)g.w + 2 * g.pad + 16 * g.stride + (double)g.s * g.dilation + 2);
+    ny = (double)g.n * g.k * g.p * (g.q + 16);
     double largest = nx > nw ? (nx > ny ? nx : ny) : (nw > ny ? nw : ny);
     return aib_cl_check_mem(dev, &info, largest * es, (nx + nw + ny) * es, "this convolution", err);
 }
@@ -170,9 +184,9 @@ static void conv_cl_teardown(void *state)
 static int set_args(struct conv_cl_state *s, struct aib_err *err)
 {
     const struct aib_gpu_conv *g = &s->g;
-    cl_int v[] = {(cl_int)g->n, (cl_int)g->c,      (cl_int)g->h,        (cl_int)g->w,
-                  (cl_int)g->k, (cl_int)g->r,      (cl_int)g->s,        (cl_int)g->stride,
-                  (cl_int)g->pad, (cl_int)g->dilation, (cl_int)g->groups, (cl_int)g->p, (cl_int)g->q};
+    cl_int v[] = {(cl_int)g->c, (cl_int)s->hp,       (cl_int)s->wp,     (cl_int)g->k,
+                  (cl_int)g->r, (cl_int)g->s,        (cl_int)g->stride, (cl_int)g->dilation,
+                  (cl_int)g->groups, (cl_int)g->p, (cl_int)s->qp};
     cl_int e = clSetKernelArg(s->kern, 0, sizeof s->x, &s->x);
     if (e == CL_SUCCESS)
         e = clSetKernelArg(s->kern, 1, sizeof s->w, &s->w);
@@ -183,10 +197,27 @@ static int set_args(struct conv_cl_state *s, struct aib_err *err)
     return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->cl.id, "clSetKernelArg", e);
 }
 
+/* The input with its zero halo, as the kernel reads it. */
+static int upload_input(struct conv_cl_state *s, struct aib_err *err)
+{
+    const struct aib_gpu_conv *g = &s->g;
+    unsigned char *xp = calloc(s->nxp, s->es);
+    if (!xp)
+        return aib_err_set(err, AIB_ENOMEM, "cannot allocate the padded input");
+    for (size_t img = 0; img < (size_t)(g->n * g->c); img++)
+        for (size_t h = 0; h < (size_t)g->h; h++)
+            memcpy(xp + ((img * (size_t)s->hp + h + (size_t)g->pad) * (size_t)s->wp + (size_t)g->pad) * s->es,
+                   (unsigned char *)s->hx + ((img * (size_t)g->h + h) * (size_t)g->w) * s->es, (size_t)g->w * s->es);
+    cl_int e = clEnqueueWriteBuffer(s->cl.q, s->x, CL_TRUE, 0, s->nxp * s->es, xp, 0, NULL, NULL);
+    free(xp);
+    return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->cl.id, "clEnqueueWriteBuffer(input)", e);
+}
+
 static int conv_cl_setup(const struct aib_device *dev, const void *params, void **state, struct aib_err *err)
 {
     const struct conv_cl_params *p = params;
     double nx, nw, ny;
+    char opts[256];
     cl_int e;
     int rc;
     struct conv_cl_state *s = calloc(1, sizeof *s);
@@ -194,11 +225,11 @@ static int conv_cl_setup(const struct aib_device *dev, const void *params, void 
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
     if ((rc = geom(p, &s->g, err)))
         goto fail;
+    const struct aib_gpu_conv *g = &s->g;
     s->prec = p->precision;
     s->es = p->precision == PREC_FP16 ? 2 : 4;
-    counts(&s->g, &nx, &nw, &ny);
+    counts(g, &nx, &nw, &ny);
     s->nx = (size_t)nx, s->nw = (size_t)nw, s->ny = (size_t)ny;
-    s->gws = (s->ny + 63) / 64 * 64;
     conv_cl_work(params, &s->work);
     if (!(s->hx = malloc(s->nx * s->es)) || !(s->hw = malloc(s->nw * s->es))) {
         rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate host copies of the input and filters");
@@ -206,24 +237,43 @@ static int conv_cl_setup(const struct aib_device *dev, const void *params, void 
     }
     fill(s->prec, s->hx, s->nx, 0x243F6A8885A308D3ULL);
     fill(s->prec, s->hw, s->nw, 0x13198A2E03707344ULL);
-    const unsigned char ones = 0xff; /* NaN in both types: an unwritten y fails */
-    if ((rc = aib_cl_open(dev, &s->cl, err)) ||
-        (rc = aib_cl_build(&s->cl, kernel_src, s->prec == PREC_FP16 ? "-DT=half -DAIB_FP16" : "-DT=float", &s->prog,
-                           err)) ||
-        (rc = aib_cl_kernel(&s->cl, s->prog, "aib_conv_direct", &s->kern, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nx * s->es, "input", &s->x, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nw * s->es, "filters", &s->w, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_WRITE_ONLY, s->ny * s->es, "output", &s->y, err)) || (rc = set_args(s, err)))
+    if ((rc = aib_cl_open(dev, &s->cl, err)))
         goto fail;
-    if ((e = clEnqueueWriteBuffer(s->cl.q, s->x, CL_TRUE, 0, s->nx * s->es, s->hx, 0, NULL, NULL)) != CL_SUCCESS ||
-        (e = clEnqueueWriteBuffer(s->cl.q, s->w, CL_TRUE, 0, s->nw * s->es, s->hw, 0, NULL, NULL)) != CL_SUCCESS ||
-        (e = clEnqueueFillBuffer(s->cl.q, s->y, &ones, 1, 0, s->ny * s->es, 0, NULL, NULL)) != CL_SUCCESS ||
+    bool cpu = (s->cl.info.type & CL_DEVICE_TYPE_CPU) != 0;
+    int64_t kg = g->k / g->groups;
+    s->vw = cpu ? 8 : 4;
+    s->kb = kg % 8 == 0 && cpu ? 8 : kg % 4 == 0 ? 4 : kg % 2 == 0 ? 2 : 1;
+    s->qp = (g->q + s->vw - 1) / s->vw * s->vw;
+    s->hp = g->h + 2 * g->pad;
+    s->wp = g->w + 2 * g->pad;
+    /* the last vector's reach (stride 2 loads one element more) */
+    if ((s->qp - 1) * g->stride + (g->s - 1) * g->dilation + 2 > s->wp)
+        s->wp = (s->qp - 1) * g->stride + (g->s - 1) * g->dilation + 2;
+    s->nxp = (size_t)(g->n * g->c * s->hp * s->wp);
+    s->nyp = (size_t)(g->n * g->k * g->p * s->qp);
+    s->gws[0] = (size_t)(s->qp / s->vw), s->gws[1] = (size_t)g->p, s->gws[2] = (size_t)(g->n * g->k / s->kb);
+    const char *t = s->prec == PREC_FP16 ? "half" : "float";
+    snprintf(opts, sizeof opts,
+             "-DT=%s -DVW=%d -DKB=%d -DACCV=float%d -DVLOAD=vload%d -DVLOAD2=vload%d -DVSTORE=vstore%d "
+             "-DCVT=convert_float%d -DCVTT=convert_%s%d%s",
+             t, s->vw, s->kb, s->vw, s->vw, 2 * s->vw, s->vw, s->vw, t, s->vw,
+             s->prec == PREC_FP16 ? " -DAIB_FP16" : "");
+    const unsigned char ones = 0xff; /* NaN in both types: an unwritten y fails */
+    if ((rc = aib_cl_build(&s->cl, kernel_src, opts, &s->prog, err)) ||
+        (rc = aib_cl_kernel(&s->cl, s->prog, "aib_conv_direct", &s->kern, err)) ||
+        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nxp * s->es, "input", &s->x, err)) ||
+        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nw * s->es, "filters", &s->w, err)) ||
+        (rc = aib_cl_buffer(&s->cl, CL_MEM_WRITE_ONLY, s->nyp * s->es, "output", &s->y, err)) ||
+        (rc = set_args(s, err)) || (rc = upload_input(s, err)))
+        goto fail;
+    if ((e = clEnqueueWriteBuffer(s->cl.q, s->w, CL_TRUE, 0, s->nw * s->es, s->hw, 0, NULL, NULL)) != CL_SUCCESS ||
+        (e = clEnqueueFillBuffer(s->cl.q, s->y, &ones, 1, 0, s->nyp * s->es, 0, NULL, NULL)) != CL_SUCCESS ||
         (e = clFinish(s->cl.q)) != CL_SUCCESS) {
-        rc = aib_cl_fail(err, s->cl.id, "uploading the conv inputs", e);
+        rc = aib_cl_fail(err, s->cl.id, "uploading the conv filters", e);
         goto fail;
     }
-    snprintf(s->how, sizeof s->how, "OpenCL direct convolution kernel %s, one output per work-item",
-             s->prec == PREC_FP16 ? "fp16" : "fp32");
+    snprintf(s->how, sizeof s->how, "OpenCL direct convolution %s, %d channels x %s%d outputs per work-item",
+             s->prec == PREC_FP16 ? "fp16" : "fp32", s->kb, t, s->vw);
     *state = s;
     return 0;
 fail:
@@ -234,7 +284,7 @@ fail:
 static cl_int enqueue(void *ctx, cl_event *ev)
 {
     struct conv_cl_state *s = ctx;
-    return clEnqueueNDRangeKernel(s->cl.q, s->kern, 1, NULL, &s->gws, NULL, 0, NULL, ev);
+    return clEnqueueNDRangeKernel(s->cl.q, s->kern, 3, NULL, s->gws, NULL, 0, NULL, ev);
 }
 
 static int conv_cl_run(void *state, uint64_t iters, struct aib_err *err)
@@ -250,15 +300,15 @@ static int conv_cl_verify(void *state, struct aib_err *err)
     struct conv_cl_state *s = state;
     const struct aib_gpu_conv *g = &s->g;
     const double u_out = s->prec == PREC_FP16 ? 0x1p-11 : 0x1p-24;
-    bool all = s->ny <= 65536;
+    bool all = s->nyp <= 65536;
     size_t count = all ? s->ny : 256, cg = (size_t)(g->c / g->groups);
-    unsigned char *got = malloc(all ? s->ny * s->es : s->es);
+    unsigned char *got = malloc(all ? s->nyp * s->es : s->es);
     uint64_t seed = 0xA0761D6478BD642FULL;
     int rc = 0;
     cl_int e;
     if (!got)
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
-    if (all && (e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, 0, s->ny * s->es, got, 0, NULL, NULL)) != CL_SUCCESS) {
+    if (all && (e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, 0, s->nyp * s->es, got, 0, NULL, NULL)) != CL_SUCCESS) {
         rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(output)", e);
         goto out;
     }
@@ -269,7 +319,11 @@ static int conv_cl_verify(void *state, struct aib_err *err)
             seed ^= seed << 25;
             seed ^= seed >> 27;
             idx = t == 0 ? 0 : t == 1 ? s->ny - 1 : (size_t)((seed * 0x2545F4914F6CDD1DULL) >> 11) % s->ny;
-            e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, idx * s->es, s->es, got, 0, NULL, NULL);
+        }
+        /* where (n, k, p, q) is stored: rows are qp wide */
+        size_t at = idx / (size_t)g->q * (size_t)s->qp + idx % (size_t)g->q;
+        if (!all) {
+            e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, at * s->es, s->es, got, 0, NULL, NULL);
             if (e != CL_SUCCESS) {
                 rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(output)", e);
                 goto out;
@@ -290,7 +344,7 @@ static int conv_cl_verify(void *state, struct aib_err *err)
                     size_t wi = (((size_t)k * cg + c) * (size_t)g->r + (size_t)r) * (size_t)g->s + (size_t)sx;
                     aib_refdot_add(&d, get(s->prec, s->hx, xi) * get(s->prec, s->hw, wi));
                 }
-        double v = get(s->prec, got, all ? t : 0), allowed = aib_refdot_allowed(&d, 0x1p-23, u_out);
+        double v = get(s->prec, got, all ? at : 0), allowed = aib_refdot_allowed(&d, 0x1p-23, u_out);
         if (!(fabs(v - d.sum) <= allowed)) {
             rc = aib_err_set(err, AIB_EVERIFY,
                              "wrong answer: y[n=%lld,k=%lld,p=%lld,q=%lld] = %.9g, reference %.9g (|error| %.3g > "

@@ -24,7 +24,11 @@
 
 /* Two vectors of C per row: NR = 2 * lanes. T is the C element type, V the
  * vector type, PRE the intrinsic prefix, SFX its type suffix. */
-#define ACC_DECL(i) V c##i##0 = ZERO(), c##i##1 = ZERO();
+/* The accumulators of row i, and a prefetch of its C row for the end. */
+#define ACC_DECL(i)                                                                   \
+    V c##i##0 = ZERO(), c##i##1 = ZERO();                                             \
+    _mm_prefetch((const char *)(c + (size_t)(i) * ldc), _MM_HINT_T0);                 \
+    _mm_prefetch((const char *)(c + (size_t)(i) * ldc + 2 * LANES - 1), _MM_HINT_T0);
 #define ACC_STORE(i)                                                                  \
     {                                                                                 \
         T *ci = c + (size_t)(i) * ldc;                                                \
@@ -253,18 +257,16 @@ __attribute__((target("avx2,fma"))) static void ukr_f64_avx2(size_t kc, const vo
 DEFINE_PORTABLE(ukr_f32_portable, float, 4, 8)
 DEFINE_PORTABLE(ukr_f64_portable, double, 4, 4)
 
-/* Blocking: kc keeps an A sliver (MR x kc) in L1 while B slivers stream
- * from the L2-resident B block (kc x nb); mc bounds the packed A panel. */
 static const struct aib_gemm_kernel kernels[] = {
 #if defined(__x86_64__)
-    {AIB_SIMD_AVX512, AIB_GEMM_FP32, 12, 32, 1, 384, 320, 4032, ukr_f32_avx512},
-    {AIB_SIMD_AVX512, AIB_GEMM_FP64, 12, 16, 1, 256, 256, 4032, ukr_f64_avx512},
-    {AIB_SIMD_AVX512, AIB_GEMM_BF16, 12, 32, 2, 768, 320, 4032, ukr_bf16_avx512},
-    {AIB_SIMD_AVX2, AIB_GEMM_FP32, 6, 16, 1, 384, 320, 4032, ukr_f32_avx2},
-    {AIB_SIMD_AVX2, AIB_GEMM_FP64, 6, 8, 1, 256, 256, 4032, ukr_f64_avx2},
+    {AIB_SIMD_AVX512, AIB_GEMM_FP32, 12, 32, 1, ukr_f32_avx512},
+    {AIB_SIMD_AVX512, AIB_GEMM_FP64, 12, 16, 1, ukr_f64_avx512},
+    {AIB_SIMD_AVX512, AIB_GEMM_BF16, 12, 32, 2, ukr_bf16_avx512},
+    {AIB_SIMD_AVX2, AIB_GEMM_FP32, 6, 16, 1, ukr_f32_avx2},
+    {AIB_SIMD_AVX2, AIB_GEMM_FP64, 6, 8, 1, ukr_f64_avx2},
 #endif
-    {AIB_SIMD_PORTABLE, AIB_GEMM_FP32, 4, 8, 1, 256, 256, 4032, ukr_f32_portable},
-    {AIB_SIMD_PORTABLE, AIB_GEMM_FP64, 4, 4, 1, 256, 256, 4032, ukr_f64_portable},
+    {AIB_SIMD_PORTABLE, AIB_GEMM_FP32, 4, 8, 1, ukr_f32_portable},
+    {AIB_SIMD_PORTABLE, AIB_GEMM_FP64, 4, 4, 1, ukr_f64_portable},
 };
 
 const struct aib_gemm_kernel *aib_gemm_kernel_find(enum aib_simd simd, enum aib_gemm_prec prec)

@@ -1,12 +1,14 @@
 /* Blocked, packed, multi-threaded GEMM driver around the micro-kernels of
- * gemm_kernels.c. Loop order (per thread, all threads in step):
- *   for each k panel (kc):  for each A panel (mc rows):
- *     pack A slivers (MR x kc);  for each B block (nb columns):
- *       pack B slivers (kc x NR);  barrier;  run MR x NR tiles.
- * Work is split over the A slivers (rows) when there are enough of them,
- * else over the B slivers (columns); each thread then packs what only it
- * reads, and the shared operand is packed by all threads together. The B
- * block is double-buffered so one barrier per block suffices. */
+ * gemm_kernels.c, in the Goto/BLIS loop order (per thread, all in step):
+ *   for each nc-column panel of B:  for each kc slice of k:
+ *     pack B slivers (kc x NR) together;  barrier;
+ *     for each mc-row block of A (the thread's rows): pack it (MR x kc slivers);
+ *       for each B sliver (kept in L1):  for each A sliver (streamed from L2):
+ *         the MR x NR micro-kernel.
+ * kc is sized so a B sliver fills half of L1, mc so an A block fills half
+ * of L2. Threads split the rows of C, each with its own A block in its own
+ * core's L2 and the B panel shared; when C has too few rows for that, they
+ * split the B slivers instead and pack a shared A block together. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
 #endif
@@ -21,10 +23,11 @@ struct aib_gemm_native {
     const struct aib_gemm_kernel *kr;
     struct aib_cpu_team *team;
     size_t es_in, es_out;   /* element sizes of A/B and of C */
-    size_t kc, mc, nb;      /* blocking clipped to the problem */
-    int split_cols;         /* threads split B slivers instead of A slivers */
-    void *apack;            /* mc rounded to MR, times kc */
-    void *bpack[2];         /* kc times nb rounded to NR */
+    struct aib_gemm_blocking b;
+    int split_cols;         /* threads split B slivers instead of rows */
+    unsigned nthreads;
+    void *bpanel;           /* kc x nc, shared */
+    void **apack;           /* mc x kc per thread (one, shared, when split_cols) */
     uint64_t iters;
 };
 
@@ -32,71 +35,65 @@ static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
 /* Packs rows [i0, i0+mr) x k [p0, p0+kcur) of op(A) into an MR x kpad
- * sliver: element (i, p) goes to (p/ks)*MR*ks + i*ks + p%ks, zero padded. */
-#define DEFINE_PACK(T, SFX)                                                                 \
-    static void pack_a_##SFX(const struct aib_gemm_desc *d, unsigned MR, unsigned ks,        \
-                             size_t i0, size_t mr, size_t p0, size_t kcur, size_t kpad,     \
-                             T *restrict out)                                               \
+ * sliver: element (i, p) goes to (p/KS)*MR*KS + i*KS + p%KS, zero padded.
+ * KS (1, or 2 for bf16 pairs) is a constant so the index math folds. */
+#define DEFINE_PACK(T, SFX, KS)                                                             \
+    static void pack_a_##SFX(const struct aib_gemm_desc *d, size_t MR, size_t i0, size_t mr, \
+                             size_t p0, size_t kcur, size_t kpad, T *restrict out)          \
     {                                                                                       \
         const T *a = d->a;                                                                  \
         if (mr < MR || kcur < kpad)                                                         \
-            memset(out, 0, (size_t)MR * kpad * sizeof(T));                                  \
-        if (!d->transa && ks == 1) {                                                        \
+            memset(out, 0, MR * kpad * sizeof(T));                                          \
+        if (!d->transa) {                                                                   \
             for (size_t i = 0; i < mr; i++) {                                               \
                 const T *restrict src = a + (i0 + i) * d->lda + p0;                         \
                 for (size_t p = 0; p < kcur; p++)                                           \
-                    out[p * MR + i] = src[p];                                               \
+                    out[(p / KS) * MR * KS + i * KS + p % KS] = src[p];                     \
             }                                                                               \
-        } else if (d->transa && ks == 1) {                                                  \
-            for (size_t p = 0; p < kcur; p++)                                               \
-                memcpy(out + p * MR, a + (p0 + p) * d->lda + i0, mr * sizeof(T));           \
         } else {                                                                            \
-            for (size_t i = 0; i < mr; i++)                                                 \
-                for (size_t p = 0; p < kcur; p++)                                           \
-                    out[(p / ks) * MR * ks + i * ks + p % ks] =                             \
-                        d->transa ? a[(p0 + p) * d->lda + i0 + i]                           \
-                                  : a[(i0 + i) * d->lda + p0 + p];                          \
+            for (size_t p = 0; p < kcur; p++) {                                             \
+                const T *restrict src = a + (p0 + p) * d->lda + i0;                         \
+                T *restrict dst = out + (p / KS) * MR * KS + p % KS;                        \
+                for (size_t i = 0; i < mr; i++)                                             \
+                    dst[i * KS] = src[i];                                                   \
+            }                                                                               \
         }                                                                                   \
     }                                                                                       \
     /* Columns [j0, j0+nr) x k [p0, p0+kcur) of op(B) into a kpad x NR sliver:         \
-     * element (p, j) goes to (p/ks)*NR*ks + j*ks + p%ks, zero padded. */                  \
-    static void pack_b_##SFX(const struct aib_gemm_desc *d, unsigned NR, unsigned ks,        \
-                             size_t j0, size_t nr, size_t p0, size_t kcur, size_t kpad,     \
-                             T *restrict out)                                               \
+     * element (p, j) goes to (p/KS)*NR*KS + j*KS + p%KS, zero padded. */                  \
+    static void pack_b_##SFX(const struct aib_gemm_desc *d, size_t NR, size_t j0, size_t nr, \
+                             size_t p0, size_t kcur, size_t kpad, T *restrict out)          \
     {                                                                                       \
         const T *b = d->b;                                                                  \
         if (nr < NR || kcur < kpad)                                                         \
-            memset(out, 0, (size_t)NR * kpad * sizeof(T));                                  \
-        if (!d->transb && ks == 1) {                                                        \
-            for (size_t p = 0; p < kcur; p++)                                               \
-                memcpy(out + p * NR, b + (p0 + p) * d->ldb + j0, nr * sizeof(T));           \
-        } else if (!d->transb) {                                                            \
+            memset(out, 0, NR * kpad * sizeof(T));                                          \
+        if (!d->transb) {                                                                   \
             for (size_t p = 0; p < kcur; p++) {                                             \
                 const T *restrict src = b + (p0 + p) * d->ldb + j0;                         \
-                T *restrict dst = out + (p / ks) * NR * ks + p % ks;                        \
+                T *restrict dst = out + (p / KS) * NR * KS + p % KS;                        \
                 for (size_t j = 0; j < nr; j++)                                             \
-                    dst[j * ks] = src[j];                                                   \
+                    dst[j * KS] = src[j];                                                   \
             }                                                                               \
         } else {                                                                            \
             for (size_t j = 0; j < nr; j++) {                                               \
                 const T *restrict src = b + (j0 + j) * d->ldb + p0;                         \
                 for (size_t p = 0; p < kcur; p++)                                           \
-                    out[(p / ks) * NR * ks + j * ks + p % ks] = src[p];                     \
+                    out[(p / KS) * NR * KS + j * KS + p % KS] = src[p];                     \
             }                                                                               \
         }                                                                                   \
     }
-DEFINE_PACK(float, f32)
-DEFINE_PACK(double, f64)
-DEFINE_PACK(uint16_t, b16)
+DEFINE_PACK(float, f32, 1)
+DEFINE_PACK(double, f64, 1)
+DEFINE_PACK(uint16_t, b16, 2)
 
 static void pack_a(const struct aib_gemm_native *g, size_t i0, size_t mr, size_t p0, size_t kcur,
                    size_t kpad, void *out)
 {
     const struct aib_gemm_kernel *kr = g->kr;
     switch (g->d.prec) {
-    case AIB_GEMM_FP32: pack_a_f32(&g->d, kr->mr, kr->kstep, i0, mr, p0, kcur, kpad, out); break;
-    case AIB_GEMM_FP64: pack_a_f64(&g->d, kr->mr, kr->kstep, i0, mr, p0, kcur, kpad, out); break;
-    case AIB_GEMM_BF16: pack_a_b16(&g->d, kr->mr, kr->kstep, i0, mr, p0, kcur, kpad, out); break;
+    case AIB_GEMM_FP32: pack_a_f32(&g->d, kr->mr, i0, mr, p0, kcur, kpad, out); break;
+    case AIB_GEMM_FP64: pack_a_f64(&g->d, kr->mr, i0, mr, p0, kcur, kpad, out); break;
+    case AIB_GEMM_BF16: pack_a_b16(&g->d, kr->mr, i0, mr, p0, kcur, kpad, out); break;
     }
 }
 
@@ -105,9 +102,9 @@ static void pack_b(const struct aib_gemm_native *g, size_t j0, size_t nr, size_t
 {
     const struct aib_gemm_kernel *kr = g->kr;
     switch (g->d.prec) {
-    case AIB_GEMM_FP32: pack_b_f32(&g->d, kr->nr, kr->kstep, j0, nr, p0, kcur, kpad, out); break;
-    case AIB_GEMM_FP64: pack_b_f64(&g->d, kr->nr, kr->kstep, j0, nr, p0, kcur, kpad, out); break;
-    case AIB_GEMM_BF16: pack_b_b16(&g->d, kr->nr, kr->kstep, j0, nr, p0, kcur, kpad, out); break;
+    case AIB_GEMM_FP32: pack_b_f32(&g->d, kr->nr, j0, nr, p0, kcur, kpad, out); break;
+    case AIB_GEMM_FP64: pack_b_f64(&g->d, kr->nr, j0, nr, p0, kcur, kpad, out); break;
+    case AIB_GEMM_BF16: pack_b_b16(&g->d, kr->nr, j0, nr, p0, kcur, kpad, out); break;
     }
 }
 
@@ -146,73 +143,103 @@ static void share(size_t count, unsigned tid, unsigned nt, size_t *lo, size_t *h
     *hi = count * (tid + 1) / nt;
 }
 
+/* All tiles of rows [i0, i0+mcur) x the B slivers [jlo, jhi) of the panel
+ * at column j0: each B sliver stays in L1 while the A slivers stream. */
+static void block(const struct aib_gemm_native *g, const char *apack, size_t asz, size_t i0,
+                  size_t mcur, const char *bpanel, size_t bsz, size_t j0, size_t ncur, size_t jlo,
+                  size_t jhi, size_t kpad, int accumulate)
+{
+    const size_t MR = g->kr->mr, NR = g->kr->nr, ms = (mcur + MR - 1) / MR;
+    for (size_t sj = jlo; sj < jhi; sj++)
+        for (size_t si = 0; si < ms; si++)
+            tile(g, kpad, apack + si * asz, bpanel + sj * bsz, i0 + si * MR, j0 + sj * NR,
+                 min_sz(MR, mcur - si * MR), min_sz(NR, ncur - sj * NR), accumulate);
+}
+
+static void pack_a_block(const struct aib_gemm_native *g, size_t i0, size_t mcur, size_t slo,
+                         size_t shi, size_t p0, size_t kcur, size_t kpad, char *out)
+{
+    const size_t MR = g->kr->mr, asz = MR * kpad * g->es_in;
+    for (size_t s = slo; s < shi; s++)
+        pack_a(g, i0 + s * MR, min_sz(MR, mcur - s * MR), p0, kcur, kpad, out + s * asz);
+}
+
 static void gemm_thread(void *ctx, unsigned tid, unsigned nt)
 {
     struct aib_gemm_native *g = ctx;
     const struct aib_gemm_desc *d = &g->d;
-    const struct aib_gemm_kernel *kr = g->kr;
-    const size_t MR = kr->mr, NR = kr->nr;
-    unsigned parity = 0;
+    const size_t MR = g->kr->mr, NR = g->kr->nr, kstep = g->kr->kstep;
+    const size_t mc = g->b.mc, kc = g->b.kc, nc = g->b.nc;
+    /* rows mode: this thread's rows, whole MR slivers */
+    size_t mt = (d->m + MR - 1) / MR, rlo, rhi;
+    share(mt, tid, nt, &rlo, &rhi);
+    rlo *= MR;
+    rhi = min_sz(rhi * MR, d->m);
+    char *mine = g->apack[g->split_cols ? 0 : tid];
     for (uint64_t it = 0; it < g->iters; it++) {
-        for (size_t p0 = 0; p0 < d->k; p0 += g->kc) {
-            size_t kcur = min_sz(g->kc, d->k - p0), kpad = round_up(kcur, kr->kstep);
-            size_t asz = MR * kpad * g->es_in, bsz = NR * kpad * g->es_in;
-            for (size_t i0 = 0; i0 < d->m; i0 += g->mc) {
-                size_t mcur = min_sz(g->mc, d->m - i0), ms = (mcur + MR - 1) / MR;
-                size_t alo, ahi;
-                share(ms, tid, nt, &alo, &ahi);
-                /* The panel is rewritten: nobody may still read the old one (with
-                 * rows split, a thread's slivers move when the panel shrinks). */
-                aib_cpu_team_barrier(g->team, tid);
-                size_t prev_ns = 0;
-                for (size_t s = alo; s < ahi; s++)
-                    pack_a(g, i0 + s * MR, min_sz(MR, mcur - s * MR), p0, kcur, kpad,
-                           (char *)g->apack + s * asz);
-                for (size_t j0 = 0; j0 < d->n; j0 += g->nb) {
-                    size_t ncur = min_sz(g->nb, d->n - j0), ns = (ncur + NR - 1) / NR;
-                    char *bbuf = g->bpack[parity];
-                    parity ^= 1;
-                    size_t blo, bhi;
-                    share(ns, tid, nt, &blo, &bhi);
-                    /* With columns split nobody waits between blocks, so a slower
-                     * thread may still read this buffer from two blocks ago: when
-                     * the last, narrower block moves the shares, wait for it. */
-                    if (g->split_cols && j0 != 0 && ns != prev_ns)
-                        aib_cpu_team_barrier(g->team, tid);
-                    prev_ns = ns;
-                    for (size_t s = blo; s < bhi; s++)
-                        pack_b(g, j0 + s * NR, min_sz(NR, ncur - s * NR), p0, kcur, kpad,
-                               bbuf + s * bsz);
-                    /* split_cols: B slivers are private, but A was packed by all */
-                    if (!g->split_cols || j0 == 0)
-                        aib_cpu_team_barrier(g->team, tid);
-                    size_t ilo = g->split_cols ? 0 : alo, ihi = g->split_cols ? ms : ahi;
-                    size_t jlo = g->split_cols ? blo : 0, jhi = g->split_cols ? bhi : ns;
-                    for (size_t si = ilo; si < ihi; si++) {
-                        const char *ap = (const char *)g->apack + si * asz;
-                        size_t mr = min_sz(MR, mcur - si * MR);
-                        for (size_t sj = jlo; sj < jhi; sj++)
-                            tile(g, kpad, ap, bbuf + sj * bsz, i0 + si * MR, j0 + sj * NR, mr,
-                                 min_sz(NR, ncur - sj * NR), p0 != 0);
+        for (size_t j0 = 0; j0 < d->n; j0 += nc) {
+            size_t ncur = min_sz(nc, d->n - j0), ns = (ncur + NR - 1) / NR, blo, bhi;
+            share(ns, tid, nt, &blo, &bhi);
+            for (size_t p0 = 0; p0 < d->k; p0 += kc) {
+                size_t kcur = min_sz(kc, d->k - p0), kpad = round_up(kcur, kstep);
+                size_t asz = MR * kpad * g->es_in, bsz = NR * kpad * g->es_in;
+                int acc = p0 != 0;
+                aib_cpu_team_barrier(g->team, tid); /* nobody reads the old panel any more */
+                for (size_t s = blo; s < bhi; s++)
+                    pack_b(g, j0 + s * NR, min_sz(NR, ncur - s * NR), p0, kcur, kpad,
+                           (char *)g->bpanel + s * bsz);
+                aib_cpu_team_barrier(g->team, tid); /* the panel is complete */
+                if (!g->split_cols) {
+                    for (size_t i0 = rlo; i0 < rhi; i0 += mc) {
+                        size_t mcur = min_sz(mc, rhi - i0);
+                        pack_a_block(g, i0, mcur, 0, (mcur + MR - 1) / MR, p0, kcur, kpad, mine);
+                        block(g, mine, asz, i0, mcur, g->bpanel, bsz, j0, ncur, 0, ns, kpad, acc);
                     }
+                    continue;
+                }
+                for (size_t i0 = 0; i0 < d->m; i0 += mc) {
+                    size_t mcur = min_sz(mc, d->m - i0), alo, ahi;
+                    share((mcur + MR - 1) / MR, tid, nt, &alo, &ahi);
+                    if (i0 != 0) /* the shared A block is rewritten */
+                        aib_cpu_team_barrier(g->team, tid);
+                    pack_a_block(g, i0, mcur, alo, ahi, p0, kcur, kpad, mine);
+                    aib_cpu_team_barrier(g->team, tid);
+                    block(g, mine, asz, i0, mcur, g->bpanel, bsz, j0, ncur, blo, bhi, kpad, acc);
                 }
             }
         }
     }
 }
 
-size_t aib_gemm_native_buffer_bytes(const struct aib_gemm_kernel *kr, size_t m, size_t n, size_t k)
+void aib_gemm_blocking_plan(const struct aib_gemm_kernel *kr, size_t m, size_t n, size_t k,
+                            size_t l1d, size_t l2, struct aib_gemm_blocking *out)
 {
     size_t es = kr->prec == AIB_GEMM_BF16 ? 2 : kr->prec == AIB_GEMM_FP64 ? 8 : 4;
-    size_t kc = round_up(min_sz(kr->kc, k), kr->kstep);
-    size_t mc = round_up(min_sz(kr->mc, m), kr->mr);
-    size_t nb = round_up(min_sz(kr->nb, n), kr->nr);
-    return (mc + 2 * nb) * kc * es + 3 * 64;
+    l1d = l1d ? l1d : (size_t)32 << 10;
+    l2 = l2 ? l2 : (size_t)512 << 10;
+    /* a B sliver in half of L1, an A block in half of L2 */
+    size_t kc = l1d / 2 / (kr->nr * es) / 16 * 16;
+    kc = kc < 64 ? 64 : kc > 1024 ? 1024 : kc;
+    size_t mc = l2 / 2 / (kc * es) / kr->mr * kr->mr;
+    mc = mc < kr->mr ? kr->mr : mc;
+    size_t nc = (size_t)4096 / kr->nr * kr->nr;
+    out->kc = min_sz(kc, round_up(k, kr->kstep));
+    out->mc = min_sz(mc, round_up(m, kr->mr));
+    out->nc = min_sz(nc, round_up(n, kr->nr));
+}
+
+size_t aib_gemm_native_buffer_bytes(const struct aib_gemm_kernel *kr, size_t m, size_t n, size_t k,
+                                    unsigned nthreads, size_t l1d, size_t l2)
+{
+    struct aib_gemm_blocking b;
+    size_t es = kr->prec == AIB_GEMM_BF16 ? 2 : kr->prec == AIB_GEMM_FP64 ? 8 : 4;
+    aib_gemm_blocking_plan(kr, m, n, k, l1d, l2, &b);
+    return (b.mc * nthreads + b.nc) * b.kc * es + (nthreads + 1) * 64;
 }
 
 int aib_gemm_native_create(const struct aib_gemm_desc *d, const struct aib_gemm_kernel *kr,
-                           struct aib_cpu_team *team, struct aib_gemm_native **out,
-                           struct aib_err *err)
+                           struct aib_cpu_team *team, size_t l1d, size_t l2,
+                           struct aib_gemm_native **out, struct aib_err *err)
 {
     *out = NULL;
     if (kr->prec != d->prec)
@@ -223,22 +250,22 @@ int aib_gemm_native_create(const struct aib_gemm_desc *d, const struct aib_gemm_
     g->d = *d;
     g->kr = kr;
     g->team = team;
+    g->nthreads = aib_cpu_team_size(team);
     g->es_in = d->prec == AIB_GEMM_BF16 ? 2 : d->prec == AIB_GEMM_FP64 ? 8 : 4;
     g->es_out = d->prec == AIB_GEMM_FP64 ? 8 : 4;
-    g->kc = min_sz(kr->kc, d->k);
-    g->mc = min_sz(kr->mc, d->m);
-    g->nb = min_sz(kr->nb, d->n);
-    unsigned nt = aib_cpu_team_size(team);
-    /* Rows are the better split (B block shared through each core's L2, A
-     * slivers private), as long as every thread gets a few slivers. */
-    g->split_cols = (g->mc + kr->mr - 1) / kr->mr < 4 * (size_t)nt;
-    size_t kpad = round_up(g->kc, kr->kstep);
-    size_t abytes = round_up(round_up(g->mc, kr->mr) * kpad * g->es_in, 64);
-    size_t bbytes = round_up(round_up(g->nb, kr->nr) * kpad * g->es_in, 64);
-    g->apack = aligned_alloc(64, abytes);
-    g->bpack[0] = aligned_alloc(64, bbytes);
-    g->bpack[1] = aligned_alloc(64, bbytes);
-    if (!g->apack || !g->bpack[0] || !g->bpack[1]) {
+    aib_gemm_blocking_plan(kr, d->m, d->n, d->k, l1d, l2, &g->b);
+    /* Rows are the better split (each core's A block in its own L2), as
+     * long as every thread gets a few slivers. */
+    g->split_cols = (d->m + kr->mr - 1) / kr->mr < 4 * (size_t)g->nthreads;
+    unsigned na = g->split_cols ? 1 : g->nthreads;
+    size_t abytes = round_up(g->b.mc * g->b.kc * g->es_in, 64);
+    size_t bbytes = round_up(g->b.nc * g->b.kc * g->es_in, 64);
+    g->apack = calloc(na, sizeof *g->apack);
+    g->bpanel = aligned_alloc(64, bbytes);
+    int ok = g->apack && g->bpanel;
+    for (unsigned i = 0; ok && i < na; i++)
+        ok = (g->apack[i] = aligned_alloc(64, abytes)) != NULL;
+    if (!ok) {
         aib_gemm_native_destroy(g);
         return aib_err_set(err, AIB_ENOMEM, "cannot allocate GEMM packing buffers");
     }
@@ -256,8 +283,9 @@ void aib_gemm_native_destroy(struct aib_gemm_native *g)
 {
     if (!g)
         return;
+    for (unsigned i = 0; g->apack && i < (g->split_cols ? 1 : g->nthreads); i++)
+        free(g->apack[i]);
     free(g->apack);
-    free(g->bpack[0]);
-    free(g->bpack[1]);
+    free(g->bpanel);
     free(g);
 }

@@ -97,6 +97,20 @@ static unsigned want_threads(const struct aib_device *dev, const struct matmul_p
                         : (unsigned)(ncpu > 0 ? ncpu : 1);
 }
 
+/* Per-core L1d and L2 sizes for the native kernel's blocking (0 when hwloc
+ * does not know: the kernel then assumes common sizes). */
+static void core_caches(const struct aib_device *dev, size_t *l1d, size_t *l2)
+{
+    struct aib_cpu_caches cc;
+    struct aib_err ignored;
+    unsigned cores = dev->cores ? dev->cores : 1;
+    *l1d = *l2 = 0;
+    if (aib_cpu_caches(dev, &cc, &ignored) == 0) {
+        *l1d = (size_t)(cc.l1d / cores);
+        *l2 = (size_t)(cc.l2 / cores);
+    }
+}
+
 /* Whether this CPU and library can run the precision/impl/simd asked for;
  * `f` is passed in so tests can pretend to be another CPU. */
 static int matmul_check_cpu(const struct matmul_params *p, const struct aib_cpu_features *f,
@@ -131,9 +145,13 @@ static int matmul_validate(const struct aib_device *dev, const void *params, str
     double ein = p->precision == PREC_FP64 ? 8.0 : p->precision == PREC_BF16 ? 2.0 : 4.0;
     double eout = p->precision == PREC_FP64 ? 8.0 : 4.0;
     double bytes = ((double)m * (double)k + (double)k * (double)n) * ein + (double)m * (double)n * eout;
-    if (p->impl == IMPL_NATIVE)
+    if (p->impl == IMPL_NATIVE) {
+        size_t l1d, l2;
+        core_caches(dev, &l1d, &l2);
         bytes += (double)aib_gemm_native_buffer_bytes(
-            aib_gemm_kernel_find(simd, (enum aib_gemm_prec)p->precision), m, n, k);
+            aib_gemm_kernel_find(simd, (enum aib_gemm_prec)p->precision), m, n, k,
+            want_threads(dev, p), l1d, l2);
+    }
     if (bytes > (double)SIZE_MAX / 2)
         return aib_err_set(err, AIB_EUSAGE, "m=%zu n=%zu k=%zu: buffer sizes overflow", m, n, k);
     if (dev->mem_bytes && bytes > 0.8 * (double)dev->mem_bytes)
@@ -244,9 +262,11 @@ static int matmul_setup(const struct aib_device *dev, const void *params, void *
         s->threads = (unsigned)aib_gemm_blas_set_threads((int)nt);
         aib_gemm_blas_describe(s->blas_info, sizeof s->blas_info);
     } else {
+        size_t l1d, l2;
+        core_caches(dev, &l1d, &l2);
         if ((rc = aib_cpu_team_create(dev, nt, 1, &s->team, err)) ||
             (rc = aib_gemm_native_create(&s->d, aib_gemm_kernel_find(s->simd, s->d.prec), s->team,
-                                         &s->native, err)))
+                                         l1d, l2, &s->native, err)))
             goto fail;
         s->threads = nt;
     }
