@@ -15,20 +15,28 @@ db=$work/false-alarms.db
 
 "$A" --db "$db" run --suite ci -q >/dev/null || { echo "baseline run failed"; exit 1; }
 "$A" --db "$db" tag last baseline >/dev/null || exit 1
-regressed=0 improved=0 inconclusive=0 unchanged=0 compared=0 failed_runs=0
+regressed=0 improved=0 inconclusive=0 unchanged=0 compared=0 failed_runs=0 naive=0 bad_runs=0
 for i in $(seq "$N"); do
     "$A" --db "$db" ci --suite ci --baseline baseline -q --json "$work/r$i.json" >"$work/out$i" 2>&1
     rc=$?
     if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
         echo "run $i: exit $rc"; cat "$work/out$i"; failed_runs=$((failed_runs + 1)); continue
     fi
-    read -r r im inc un n < <(python3 - "$work/r$i.json" <<'PY'
+    # naive: what "significant and the median beyond the threshold" alone
+    # would have called a regression, for comparison with the gate's rule
+    read -r r im inc un n nv < <(python3 - "$work/r$i.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 v = [r["verdict"] for r in d["results"]]
-print(v.count("regressed"), v.count("improved"), v.count("inconclusive"), v.count("unchanged"), len(v))
+t, a = d["max_regression"], d["alpha"]
+naive = sum(1 for r in d["results"] if r.get("ratio") and "mann_whitney" in r
+            and r["ratio"] > 1 + t and r["mann_whitney"]["p"] < a)
+print(v.count("regressed"), v.count("improved"), v.count("inconclusive"), v.count("unchanged"),
+      len(v), naive)
 PY
 )
+    naive=$((naive + nv))
+    [ "$r" -eq 0 ] || bad_runs=$((bad_runs + 1))
     regressed=$((regressed + r)) improved=$((improved + im))
     inconclusive=$((inconclusive + inc)) unchanged=$((unchanged + un)) compared=$((compared + n))
     printf 'run %2d: exit %d, %d regressed, %d improved, %d inconclusive, %d unchanged\n' \
@@ -36,5 +44,6 @@ PY
     [ "$r" -eq 0 ] || grep -A1 "regressed$" "$work/out$i" | sed 's/^/        /'
 done
 echo "ci false alarms: $regressed false regressions in $compared comparisons over $N runs" \
-     "(target 0); $improved false improvements, $inconclusive inconclusive, $unchanged unchanged"
+     "($bad_runs of $N runs would fail CI; target 0); $improved false improvements," \
+     "$inconclusive inconclusive, $unchanged unchanged; a median-and-p rule alone: $naive"
 [ "$failed_runs" -eq 0 ]

@@ -5,7 +5,8 @@
 # alternating in one invocation; prints median ratios aibench/reference:
 # throughput (target >= 0.95) and p50 latency (target <= 1.10). sockperf
 # reports one-way latency (half the round trip); aibench's round trip is
-# halved for the comparison.
+# halved for the comparison. Exits 1 when a run fails or a ratio misses
+# its target.
 # usage: AIBENCH=build/aibench perf_net.sh   (env: ROUNDS=3 SECS=4)
 set -u
 A=${AIBENCH:?set AIBENCH to the aibench binary}
@@ -70,8 +71,9 @@ for streams in 1 2; do
     done
     [ ${#rs[@]} -gt 0 ] || continue
     m=$(printf '%s\n' "${rs[@]}" | median)
-    printf "RATIO net tcp streams=%d Gbit/s aibench/iperf3 %s (>= 0.95)  %s\n" "$streams" "$m" \
-        "$(awk -v m="$m" 'BEGIN { print (m >= 0.95) ? "ok" : "MISS" }')"
+    ok=$(awk -v m="$m" 'BEGIN { print (m >= 0.95) ? "ok" : "MISS" }')
+    [ "$ok" = ok ] || status=1
+    printf "RATIO net tcp streams=%d Gbit/s aibench/iperf3 %s (>= 0.95)  %s\n" "$streams" "$m" "$ok"
 done
 rs=()
 for r in $(seq "$ROUNDS"); do
@@ -86,7 +88,8 @@ for r in $(seq "$ROUNDS"); do
 done
 if [ ${#rs[@]} -gt 0 ]; then
     m=$(printf '%s\n' "${rs[@]}" | median)
-    printf "RATIO net pingpong p50 latency aibench/sockperf %s (<= 1.10)  %s\n" "$m" \
-        "$(awk -v m="$m" 'BEGIN { print (m <= 1.10) ? "ok" : "MISS" }')"
+    ok=$(awk -v m="$m" 'BEGIN { print (m <= 1.10) ? "ok" : "MISS" }')
+    [ "$ok" = ok ] || status=1
+    printf "RATIO net pingpong p50 latency aibench/sockperf %s (<= 1.10)  %s\n" "$m" "$ok"
 fi
 exit $status

@@ -135,6 +135,23 @@ static void test_data_layout(void **st)
     assert_int_equal(aib_io_check_buf(w, sizeof w, 8192, key, -1, 4096, 0, NULL, why, sizeof why), -1);
     w[100] ^= 0x80;
     assert_int_equal(aib_io_check_buf(w, sizeof w, 8192, key, 1, 4096, 1, NULL, why, sizeof why), -1);
+
+    /* Above 64 KiB the header check places every 4 KiB page and the last unit. */
+    enum { BIG = 128 << 10 };
+    uint8_t *big = malloc(BIG);
+    assert_non_null(big);
+    const size_t at[] = {8192, BIG - 512, 512};
+    const int caught_by_headers[] = {1, 1, 0};
+    for (size_t k = 0; k < 3; k++) {
+        aib_io_fill_prefill(big, BIG, 0, key);
+        memset(big + at[k], 0, 512);
+        assert_int_equal(aib_io_check_buf(big, BIG, 0, key, -1, BIG, 0, NULL, why, sizeof why),
+                         caught_by_headers[k] ? -1 : 0);
+        assert_int_equal(aib_io_check_buf(big, BIG, 0, key, -1, BIG, 1, NULL, why, sizeof why), -1);
+    }
+    free(big);
+    assert_int_equal(io_full_every(4096), 64);
+    assert_int_equal(io_full_every(1 << 20), 256);
 }
 
 /* Every epoch's order is a permutation of all files, and epochs differ. */

@@ -49,7 +49,7 @@ static const struct aib_param conv_params_decl[] = {
     {"threads", AIB_PT_INT, P_(threads), "0", 0, 4096, NULL,
      "threads (0: one per core of the device)"},
     {"simd", AIB_PT_ENUM, P_(simd), "auto", 0, 0, "auto|portable|avx2|avx512",
-     "instruction set of the direct loops (auto: the best here)"},
+     "instruction set of the direct loops and the im2col copy (auto: the best here)"},
 };
 
 struct conv_state {
@@ -108,9 +108,7 @@ static int conv_validate(const struct aib_device *dev, const void *params, struc
     if (rc)
         return rc;
     aib_cpu_features_detect(&f);
-    /* simd is the direct loops' choice; OpenBLAS picks its own */
-    if ((rc = aib_simd_pick(&f, p->impl == IMPL_DIRECT ? (enum aib_simd)p->simd : AIB_SIMD_AUTO,
-                            &simd, err)))
+    if ((rc = aib_simd_pick(&f, (enum aib_simd)p->simd, &simd, err)))
         return rc;
     double bytes = conv_bytes(&g, p->impl);
     if (dev->mem_bytes && bytes > 0.8 * (double)dev->mem_bytes)
@@ -161,8 +159,7 @@ static int conv_setup(const struct aib_device *dev, const void *params, void **s
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
     aib_cpu_features_detect(&f);
     if ((rc = conv_geom(p, &s->g, err)) ||
-        (rc = aib_simd_pick(&f, p->impl == IMPL_DIRECT ? (enum aib_simd)p->simd : AIB_SIMD_AUTO,
-                            &s->simd, err)))
+        (rc = aib_simd_pick(&f, (enum aib_simd)p->simd, &s->simd, err)))
         goto fail;
     s->impl = p->impl;
     const struct aib_conv_geom *g = &s->g;
@@ -210,7 +207,7 @@ static int conv_run(void *state, uint64_t iters, struct aib_err *err)
     (void)err;
     for (uint64_t i = 0; i < iters; i++) {
         if (s->impl == IMPL_IM2COL)
-            aib_conv_im2col_run(&s->g, s->in, s->wt, s->out, s->col);
+            aib_conv_im2col_run(&s->g, s->simd, s->in, s->wt, s->out, s->col);
         else
             aib_conv_direct_run(s->team, &s->direct);
     }
@@ -295,8 +292,10 @@ static int conv_metrics(void *state, struct aib_result *r, struct aib_err *err)
     int rc = aib_result_set_metric(r, "threads", s->threads, "", 1,
                                    s->impl == IMPL_IM2COL ? "OpenBLAS threads" : "pinned team");
     if (s->impl == IMPL_IM2COL) {
-        aib_gemm_blas_describe(note, sizeof note);
-        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", 0, "bit", 0, note);
+        char blas[128];
+        aib_gemm_blas_describe(blas, sizeof blas);
+        snprintf(note, sizeof note, "im2col copy: %s path; GEMM: %s", aib_simd_name(s->simd), blas);
+        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
     } else {
         snprintf(note, sizeof note, "direct loops, %s path, %u of %u threads pinned",
                  aib_simd_name(s->simd), aib_cpu_team_pinned(s->team), s->threads);

@@ -36,9 +36,9 @@ void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, 
 
 /* im2col + GEMM through OpenBLAS: one column buffer per (image, group),
  * then one cblas_sgemm. col holds aib_conv_elems_col() floats (unused when
- * pointwise). */
-void aib_conv_im2col_run(const struct aib_conv_geom *g, const float *in, const float *wt,
-                         float *out, float *col);
+ * pointwise); simd is the path of the copy loops. */
+void aib_conv_im2col_run(const struct aib_conv_geom *g, enum aib_simd simd, const float *in,
+                         const float *wt, float *out, float *col);
 
 /* Direct convolution on the team. For NHWC it takes the weights repacked
  * by aib_conv_direct_pack (group, r, s, c, k-in-group), for NCHW the KCRS

@@ -79,36 +79,58 @@ void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, 
     *qhi = hi;
 }
 
-/* NCHW: row (c, r, s) of col is the input plane c shifted by (r, s). */
-static void im2col_nchw(const struct aib_conv_geom *g, const float *in, float *col)
+/* NCHW: row (c, r, s) of col is the input plane c shifted by (r, s): a
+ * memcpy per output row at stride 1, a strided gather otherwise, which is
+ * compiled once per SIMD path so the compiler can vectorise it (permutes
+ * of wide loads) for the instruction set the CPU has. */
+#define DEFINE_IM2COL_NCHW(SFX, ATTR)                                                          \
+    ATTR static void im2col_nchw_##SFX(const struct aib_conv_geom *g, const float *in,         \
+                                       float *col)                                             \
+    {                                                                                          \
+        const int64_t H = g->h, W = g->w, P = g->p, Q = g->q, st = g->stride;                  \
+        for (int64_t x = 0; x < g->cg * g->r * g->s; x++) { /* row (c, r, s) */                \
+            const int64_t c = x / (g->r * g->s), r = x / g->s % g->r, s = x % g->s;            \
+            const float *plane = in + c * H * W;                                               \
+            float *row = col + x * P * Q;                                                      \
+            int64_t qlo, qhi, off = s * g->dil - g->pad;                                       \
+            aib_conv_valid_q(g, s * g->dil, &qlo, &qhi);                                       \
+            for (int64_t p = 0; p < P; p++) {                                                  \
+                float *restrict dst = row + p * Q;                                             \
+                int64_t h = p * st - g->pad + r * g->dil;                                      \
+                if (h < 0 || h >= H) {                                                         \
+                    memset(dst, 0, (size_t)Q * sizeof *dst);                                   \
+                    continue;                                                                  \
+                }                                                                              \
+                /* input column of output q is q * st + off */                                 \
+                const float *restrict src = plane + h * W;                                     \
+                memset(dst, 0, (size_t)qlo * sizeof *dst);                                     \
+                if (st == 1 && qhi > qlo)                                                      \
+                    memcpy(dst + qlo, src + qlo + off, (size_t)(qhi - qlo) * sizeof *dst);     \
+                else if (st == 2)                                                              \
+                    for (int64_t q = qlo; q < qhi; q++)                                        \
+                        dst[q] = src[2 * q + off];                                             \
+                else                                                                           \
+                    for (int64_t q = qlo; q < qhi; q++)                                        \
+                        dst[q] = src[q * st + off];                                            \
+                memset(dst + qhi, 0, (size_t)(Q - qhi) * sizeof *dst);                         \
+            }                                                                                  \
+        }                                                                                      \
+    }
+DEFINE_IM2COL_NCHW(portable, )
+#if defined(__x86_64__)
+DEFINE_IM2COL_NCHW(avx2, __attribute__((target("avx2,fma"))))
+DEFINE_IM2COL_NCHW(avx512, __attribute__((target("avx512f"))))
+#endif
+
+static void im2col_nchw(const struct aib_conv_geom *g, enum aib_simd simd, const float *in,
+                        float *col)
 {
-    const int64_t H = g->h, W = g->w, P = g->p, Q = g->q, st = g->stride;
-    for (int64_t c = 0; c < g->cg; c++) {
-        const float *plane = in + c * H * W;
-        for (int64_t r = 0; r < g->r; r++) {
-            for (int64_t s = 0; s < g->s; s++) {
-                float *row = col + ((c * g->r + r) * g->s + s) * P * Q;
-                int64_t qlo, qhi, off = s * g->dil - g->pad;
-                aib_conv_valid_q(g, s * g->dil, &qlo, &qhi);
-                for (int64_t p = 0; p < P; p++) {
-                    float *dst = row + p * Q;
-                    int64_t h = p * st - g->pad + r * g->dil;
-                    if (h < 0 || h >= H) {
-                        memset(dst, 0, (size_t)Q * sizeof *dst);
-                        continue;
-                    }
-                    /* input column of output q is q * st + off */
-                    const float *src = plane + h * W;
-                    memset(dst, 0, (size_t)qlo * sizeof *dst);
-                    if (st == 1 && qhi > qlo)
-                        memcpy(dst + qlo, src + qlo + off, (size_t)(qhi - qlo) * sizeof *dst);
-                    else
-                        for (int64_t q = qlo; q < qhi; q++)
-                            dst[q] = src[q * st + off];
-                    memset(dst + qhi, 0, (size_t)(Q - qhi) * sizeof *dst);
-                }
-            }
-        }
+    switch (simd) {
+#if defined(__x86_64__)
+    case AIB_SIMD_AVX512: im2col_nchw_avx512(g, in, col); break;
+    case AIB_SIMD_AVX2: im2col_nchw_avx2(g, in, col); break;
+#endif
+    default: im2col_nchw_portable(g, in, col); break;
     }
 }
 
@@ -149,37 +171,31 @@ static void im2col_nhwc(const struct aib_conv_geom *g, const float *in, float *c
     }
 }
 
-void aib_conv_im2col_run(const struct aib_conv_geom *g, const float *in, const float *wt,
-                         float *out, float *col)
+/* The copy runs on the calling thread: OpenBLAS's workers spin for a while
+ * after each call, so a second team copying on their cores only slows
+ * both down (measured: worse than one thread copying). */
+void aib_conv_im2col_run(const struct aib_conv_geom *g, enum aib_simd simd, const float *in,
+                         const float *wt, float *out, float *col)
 {
     const int pw = aib_conv_is_pointwise(g);
     const int64_t PQ = g->p * g->q, crs = g->cg * g->r * g->s;
     for (int64_t n = 0; n < g->n; n++) {
         for (int64_t grp = 0; grp < g->groups; grp++) {
             const float *wg = wt + grp * g->kg * crs;
-            if (!g->nhwc) {
-                const float *img = in + (n * g->c + grp * g->cg) * g->h * g->w;
-                const float *b = img;
-                if (!pw) {
-                    im2col_nchw(g, img, col);
-                    b = col;
-                }
+            const float *img = g->nhwc ? in + n * g->h * g->w * g->c + grp * g->cg
+                                       : in + (n * g->c + grp * g->cg) * g->h * g->w;
+            if (!pw && g->nhwc)
+                im2col_nhwc(g, img, col);
+            else if (!pw)
+                im2col_nchw(g, simd, img, col);
+            if (!g->nhwc)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->kg, (int)PQ,
-                            (int)crs, 1.0f, wg, (int)crs, b, (int)PQ, 0.0f,
+                            (int)crs, 1.0f, wg, (int)crs, pw ? img : col, (int)PQ, 0.0f,
                             out + (n * g->k + grp * g->kg) * PQ, (int)PQ);
-            } else {
-                const float *img = in + n * g->h * g->w * g->c;
-                const float *a = img + grp * g->cg;
-                int lda = (int)g->c;
-                if (!pw) {
-                    im2col_nhwc(g, a, col);
-                    a = col;
-                    lda = (int)crs;
-                }
+            else
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)PQ, (int)g->kg,
-                            (int)crs, 1.0f, a, lda, wg, (int)crs, 0.0f,
-                            out + n * PQ * g->k + grp * g->kg, (int)g->k);
-            }
+                            (int)crs, 1.0f, pw ? img : col, pw ? (int)g->c : (int)crs, wg,
+                            (int)crs, 0.0f, out + n * PQ * g->k + grp * g->kg, (int)g->k);
         }
     }
 }

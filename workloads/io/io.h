@@ -43,13 +43,23 @@ struct io_params {
 #define IO_ITER_MIN_IOS 64           /* ... and at least this many IOs */
 #define IO_ITER_MAX_BYTES (64u << 20) /* ... unless that exceeds this */
 #define LOADER_FILES_PER_ITER 64     /* per job per iteration */
-#define IO_FULL_CHECK_EVERY 64       /* every Nth read is checked byte by byte */
+#define IO_FULL_CHECK_EVERY 64       /* every Nth read is checked byte by byte ... */
+#define IO_FULL_CHECK_BYTES (256u << 10) /* ... N scaled up for reads larger than this */
+#define IO_SPARSE_ABOVE (64u << 10)  /* larger reads: headers every IO_SPARSE_STRIDE */
+#define IO_SPARSE_STRIDE 4096
 #define IO_WLOG 64                   /* recent writes kept per job for read-back */
 #define IO_ALIGN 4096                /* buffer alignment (O_DIRECT needs <= this) */
 #define IO_DATA_NAME "data"
 
 static inline int io_is_write(int pattern) { return pattern == P_SEQWRITE || pattern == P_RANDWRITE || pattern == P_RWMIX; }
 static inline int io_is_read(int pattern) { return pattern != P_SEQWRITE && pattern != P_RANDWRITE; }
+/* Full checks regenerate the payload (about 2.8 GB/s): one read in 64, and
+ * for large reads one in 64 x (len / 256 KiB), so they stay near 1% of the
+ * time of a read even from fast storage. */
+static inline uint64_t io_full_every(uint64_t len)
+{
+    return IO_FULL_CHECK_EVERY * (len > IO_FULL_CHECK_BYTES ? len / IO_FULL_CHECK_BYTES : 1);
+}
 static inline uint64_t io_ios_per_iter(int64_t bs)
 {
     uint64_t b = (uint64_t)bs, n = IO_ITER_BYTES / b, m = IO_ITER_MAX_BYTES / b;
@@ -70,9 +80,11 @@ void aib_io_fill_prefill(uint8_t *buf, size_t len, uint64_t addr, uint64_t key);
 void aib_io_init_write_buf(uint8_t *buf, size_t len, uint64_t key, unsigned job);
 void aib_io_stamp_write(uint8_t *buf, size_t len, uint64_t addr, uint64_t key, uint64_t gen);
 /* Checks the units of buf read from addr. own_job >= 0 allows units written
- * by that job (and prefill); -1 allows prefill only. full: check payloads
- * too, else headers only. bs: the write block size (to place a unit inside
- * its write). *gen_out (may be NULL) gets the first unit's generation.
+ * by that job (and prefill); -1 allows prefill only. full: every byte of
+ * every unit; else headers only: of every unit up to IO_SPARSE_ABOVE
+ * bytes, of one unit per IO_SPARSE_STRIDE (and the last) beyond, which
+ * still places every 4 KiB page. bs: the write block size (to place a unit
+ * inside its write). *gen_out (may be NULL) gets the first unit's generation.
  * Returns 0, or -1 with a description in why. */
 int aib_io_check_buf(const uint8_t *buf, size_t len, uint64_t addr, uint64_t key, int own_job,
                  size_t bs, int full, uint64_t *gen_out, char *why, size_t why_len);
@@ -97,8 +109,9 @@ int aib_io_make_workdir(const char *base, char *out, size_t len, struct aib_err 
  * fills it with prefill data for addresses addr0...; fd stays closed. */
 int aib_io_create_file(int dirfd, const char *name, uint64_t len, uint64_t addr0, uint64_t key,
                    uint8_t *scratch, size_t scratch_len, struct aib_err *err);
-/* Writes the file's data back and drops it from the page cache, so reads
- * start cold (fio's invalidate=1). */
+/* fsyncs the file and drops it from the page cache, so the timed part
+ * starts with nothing pending and reads start cold (fio's create_fsync and
+ * invalidate). */
 void aib_io_drop_cache(int dirfd, const char *name);
 
 /* ---- io_engines.c ---------------------------------------------------- */

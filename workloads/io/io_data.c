@@ -73,45 +73,61 @@ static int all_zero(const uint8_t *p, size_t n)
     return 1;
 }
 
-int aib_io_check_buf(const uint8_t *buf, size_t len, uint64_t addr, uint64_t key, int own_job,
-                 size_t bs, int full, uint64_t *gen_out, char *why, size_t why_len)
+/* One unit at offset u of buf: 0, or -1 with why. */
+static int check_unit(const uint8_t *buf, size_t u, uint64_t addr, uint64_t key, int own_job,
+                      size_t bs, int full, char *why, size_t why_len)
 {
-    for (size_t u = 0; u + IO_UNIT <= len; u += IO_UNIT) {
-        uint64_t w[WORDS];
-        memcpy(w, buf + u, 16);
-        uint64_t a = addr + u, gen = w[1];
-        if (u == 0 && gen_out)
-            *gen_out = gen;
-        if ((w[0] ^ key) != a) {
-            if (all_zero(buf + u, IO_UNIT))
-                snprintf(why, why_len, "the 512 bytes at address %" PRIu64 " are all zero", a);
-            else
-                snprintf(why, why_len,
-                         "the 512 bytes at address %" PRIu64 " do not hold the data written there "
-                         "(header names address %" PRIu64 ")",
-                         a, w[0] ^ key);
-            return -1;
-        }
-        int job = gen ? (int)(gen >> 48) - 1 : -1;
-        if (gen && (own_job < 0 || job != own_job)) {
+    uint64_t w[WORDS];
+    memcpy(w, buf + u, 16);
+    uint64_t a = addr + u, gen = w[1];
+    if ((w[0] ^ key) != a) {
+        if (all_zero(buf + u, IO_UNIT))
+            snprintf(why, why_len, "the 512 bytes at address %" PRIu64 " are all zero", a);
+        else
             snprintf(why, why_len,
-                     "the 512 bytes at address %" PRIu64 " carry write generation %#" PRIx64
-                     " that no write of this job made",
-                     a, gen);
-            return -1;
-        }
-        if (!full)
-            continue;
-        memcpy(w, buf + u, sizeof w);
-        uint64_t want[WORDS];
-        payload(want, gen ? pool_seed(key, (unsigned)job, (a % bs) / IO_UNIT) : prefill_seed(key, a));
-        if (memcmp(w + 2, want + 2, (WORDS - 2) * 8) != 0) {
-            snprintf(why, why_len,
-                     "the 512 bytes at address %" PRIu64 " have the right header but wrong "
-                     "contents",
-                     a);
-            return -1;
-        }
+                     "the 512 bytes at address %" PRIu64 " do not hold the data written there "
+                     "(header names address %" PRIu64 ")",
+                     a, w[0] ^ key);
+        return -1;
     }
+    int job = gen ? (int)(gen >> 48) - 1 : -1;
+    if (gen && (own_job < 0 || job != own_job)) {
+        snprintf(why, why_len,
+                 "the 512 bytes at address %" PRIu64 " carry write generation %#" PRIx64
+                 " that no write of this job made",
+                 a, gen);
+        return -1;
+    }
+    if (!full)
+        return 0;
+    memcpy(w, buf + u, sizeof w);
+    uint64_t want[WORDS];
+    payload(want, gen ? pool_seed(key, (unsigned)job, (a % bs) / IO_UNIT) : prefill_seed(key, a));
+    if (memcmp(w + 2, want + 2, (WORDS - 2) * 8) != 0) {
+        snprintf(why, why_len,
+                 "the 512 bytes at address %" PRIu64 " have the right header but wrong contents",
+                 a);
+        return -1;
+    }
+    return 0;
+}
+
+int aib_io_check_buf(const uint8_t *buf, size_t len, uint64_t addr, uint64_t key, int own_job,
+                     size_t bs, int full, uint64_t *gen_out, char *why, size_t why_len)
+{
+    if (len < IO_UNIT)
+        return 0;
+    if (gen_out) {
+        uint64_t h[2];
+        memcpy(h, buf, sizeof h);
+        *gen_out = h[1];
+    }
+    size_t step = !full && len > IO_SPARSE_ABOVE ? IO_SPARSE_STRIDE : IO_UNIT;
+    for (size_t u = 0; u + IO_UNIT <= len; u += step)
+        if (check_unit(buf, u, addr, key, own_job, bs, full, why, why_len))
+            return -1;
+    size_t last = len - IO_UNIT;
+    if (last % step && check_unit(buf, last, addr, key, own_job, bs, full, why, why_len))
+        return -1;
     return 0;
 }

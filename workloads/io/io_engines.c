@@ -100,7 +100,7 @@ static int complete_io(struct io_job *j, struct io_slot *sl, long res, uint64_t 
     aib_hist_add(j->hist_r, lat_ns);
     j->reads++;
     j->bytes_r += bs;
-    int full = ++j->checked % IO_FULL_CHECK_EVERY == 0;
+    int full = ++j->checked % io_full_every(bs) == 0;
     j->checked_full += (uint64_t)full;
     char why[256];
     if (aib_io_check_buf(sl->rbuf, bs, sl->off, s->key, io_is_write(s->p.pattern) ? (int)j->idx : -1,

@@ -92,7 +92,8 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
                  (long long)p->jobs, p->direct ? "O_DIRECT" : "buffered");
         put(&m, "jobs", (double)p->jobs, "", 1, note);
         put(&m, "verified_files", (double)checked, "files", 1,
-            "size and every 512-byte header of every file; every byte of 1 file in 16");
+            "size and the 512-byte headers of every file (every 4 KiB above 64 KiB); every byte of "
+            "1 file in 64");
         goto out;
     }
     double iops = r->ops / mean;
@@ -115,8 +116,8 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
              p->direct ? "O_DIRECT" : "buffered", (long long)p->jobs);
     put(&m, "iodepth", (double)p->iodepth, "", 1, note);
     put(&m, "verified_ios", (double)checked, "IOs", 1,
-        "every 512-byte header of every read, every byte of 1 in 64; the last 64 writes per job "
-        "read back byte by byte");
+        "every 512-byte header of every read (every 4 KiB above 64 KiB); every byte of 1 read "
+        "in 64 (fewer above 256 KiB); the last 64 writes per job read back byte by byte");
 out:
     free(hr);
     free(hw);
