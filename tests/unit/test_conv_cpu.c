@@ -31,6 +31,7 @@ static const int64_t shapes[][11] = {
     {1, 2, 3, 3, 2, 3, 3, 1, 0, 1, 1},   /* a single output pixel */
     {1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1},   /* trivial */
     {1, 4, 15, 15, 8, 7, 7, 2, 3, 1, 1}, /* like ResNet-50's conv1 */
+    {1, 2, 2, 3, 3, 5, 5, 1, 2, 1, 1},   /* "same" padding, taps wholly outside */
 };
 
 static struct conv_params params_of(const int64_t *v, int layout, int impl)

@@ -79,8 +79,44 @@ void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, 
     *qhi = hi;
 }
 
-/* NCHW: row (c, r, s) of col is the input plane c shifted by (r, s): a
- * memcpy per output row at stride 1, a strided gather otherwise, which is
+/* Stride 1 with "same" padding (Q == W): the rows of (c, r, s) are the
+ * plane shifted by one offset, so one memcpy covers every valid row, and
+ * the few elements that wrapped in from a neighbouring row are zeroed
+ * after. One long copy instead of P short ones: the copy was a third of
+ * a 3x3 layer's time with a memcpy per output row. */
+static void im2col_row_same(const struct aib_conv_geom *g, const float *plane, float *row,
+                            int64_t r, int64_t s)
+{
+    const int64_t W = g->w, P = g->p, Q = g->q;
+    int64_t qlo, qhi, off = s * g->dil - g->pad, plo = 0, phi = P;
+    aib_conv_valid_q(g, s * g->dil, &qlo, &qhi);
+    while (plo < P && plo - g->pad + r * g->dil < 0)
+        plo++;
+    while (phi > plo && phi - 1 - g->pad + r * g->dil >= g->h)
+        phi--;
+    if (plo == phi || qlo == qhi) {
+        memset(row, 0, (size_t)(P * Q) * sizeof *row);
+        return;
+    }
+    /* dst (p, q) <- src (h = p - pad + r*dil, q + off), both with row
+     * stride W: contiguous from (plo, qlo) to (phi - 1, qhi - 1) */
+    const int64_t h0 = plo - g->pad + r * g->dil;
+    const int64_t d0 = plo * Q + qlo, d1 = (phi - 1) * Q + qhi;
+    memset(row, 0, (size_t)d0 * sizeof *row);
+    memcpy(row + d0, plane + h0 * W + qlo + off, (size_t)(d1 - d0) * sizeof *row);
+    memset(row + d1, 0, (size_t)(P * Q - d1) * sizeof *row);
+    for (int64_t p = plo; p < phi; p++) {
+        float *dst = row + p * Q;
+        if (p > plo)
+            memset(dst, 0, (size_t)qlo * sizeof *dst);
+        if (p < phi - 1)
+            memset(dst + qhi, 0, (size_t)(Q - qhi) * sizeof *dst);
+    }
+}
+
+/* NCHW: row (c, r, s) of col is the input plane c shifted by (r, s): one
+ * copy per row at stride 1 and "same" padding (above), a memcpy per output
+ * row at other stride-1 shapes, a strided gather otherwise, which is
  * compiled once per SIMD path so the compiler can vectorise it (permutes
  * of wide loads) for the instruction set the CPU has. */
 #define DEFINE_IM2COL_NCHW(SFX, ATTR)                                                          \
@@ -92,6 +128,10 @@ void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, 
             const int64_t c = x / (g->r * g->s), r = x / g->s % g->r, s = x % g->s;            \
             const float *plane = in + c * H * W;                                               \
             float *row = col + x * P * Q;                                                      \
+            if (st == 1 && Q == W) {                                                           \
+                im2col_row_same(g, plane, row, r, s);                                          \
+                continue;                                                                      \
+            }                                                                                  \
             int64_t qlo, qhi, off = s * g->dil - g->pad;                                       \
             aib_conv_valid_q(g, s * g->dil, &qlo, &qhi);                                       \
             for (int64_t p = 0; p < P; p++) {                                                  \
