@@ -81,7 +81,7 @@ plugin:
 endif
 
 # --- tests ----------------------------------------------------------------
-$(B)/tests/%: tests/unit/%.c $(B)/libaibench.a $(HDRS)
+$(B)/tests/%: tests/unit/%.c $(B)/libaibench.a $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(B)/libaibench.a $(LIBS) -lcmocka

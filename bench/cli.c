@@ -15,13 +15,18 @@ static const struct aib_command commands[] = {
      aib_cmd_devices},
     {"run", "run a workload or a suite; results go to the database", aib_cmd_run},
     {"results", "list, show or delete stored runs", aib_cmd_results},
-    {"compare", "compare two runs result by result, with a verdict from the statistics",
+    {"compare", "compare runs or machines result by result: verdicts, scores, perf/W, perf/$",
      aib_cmd_compare},
+    {"export", "write runs (results, samples, metrics, series) as versioned JSON", aib_cmd_export},
+    {"import", "add the runs of an export file to the database (idempotent)", aib_cmd_import},
+    {"roofline", "roofline of a run: measured ceilings, what bounds each result", aib_cmd_roofline},
+    {"report", "self-contained HTML or Markdown report of runs, with charts", aib_cmd_report},
     {"ci", "run a suite and gate it against a baseline run (exit 1 on a regression)", aib_cmd_ci},
     {"tag", "name a run (a CI baseline); list or delete tags", aib_cmd_tag},
     {"top", "live device monitor: utilization, memory, clocks of every device", aib_cmd_top},
     {"browse", "browse stored runs in the terminal: details, graphs, comparisons", aib_cmd_browse},
     {"serve", "serve 'run net' clients from other machines (TCP, ping-pong, UDP)", aib_cmd_serve},
+    {"metrics", "GPU counters CUPTI knows for a chip; replay passes of a metric set", aib_cmd_metrics},
 };
 
 void aib_cli_error(struct aib_cli *cli, const char *fmt, ...)

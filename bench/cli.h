@@ -26,9 +26,14 @@ int aib_cmd_results(struct aib_cli *cli, int argc, char **argv);
 int aib_cmd_compare(struct aib_cli *cli, int argc, char **argv);
 int aib_cmd_ci(struct aib_cli *cli, int argc, char **argv);
 int aib_cmd_tag(struct aib_cli *cli, int argc, char **argv);
+int aib_cmd_export(struct aib_cli *cli, int argc, char **argv); /* results/cmd_export.c */
+int aib_cmd_import(struct aib_cli *cli, int argc, char **argv); /* results/cmd_import.c */
+int aib_cmd_roofline(struct aib_cli *cli, int argc, char **argv); /* results/cmd_roofline.c */
+int aib_cmd_report(struct aib_cli *cli, int argc, char **argv);   /* results/cmd_report.c */
 int aib_cmd_top(struct aib_cli *cli, int argc, char **argv);    /* tui/cmd_top.c */
 int aib_cmd_browse(struct aib_cli *cli, int argc, char **argv); /* tui/cmd_browse.c */
 int aib_cmd_serve(struct aib_cli *cli, int argc, char **argv);  /* workloads/net/cmd_serve.c */
+int aib_cmd_metrics(struct aib_cli *cli, int argc, char **argv); /* profilers/cmd_metrics.c */
 
 /* Entry point used by main.c and tests. */
 int aib_main(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../results/ci.h"
+#include "../profilers/cupti.h"
 #include "../profilers/profiler.h"
 #include "../results/store.h"
 #include "../tui/tui.h"
@@ -57,8 +58,11 @@ static void run_usage(FILE *f)
             "      --no-tui         plain lines even when stdout is a terminal (default there:\n"
             "                       the live dashboard; keys q quit, p pause, s skip, ? help)\n"
             "      --profilers LIST profilers beside each entry: all (default), none, or a\n"
-            "                       comma list of system,nvml,rapl,perf (docs/metrics.md)\n"
+            "                       comma list of cupti,system,nvml,rapl,perf (docs/metrics.md)\n"
             "      --sample-interval MS  background sampling period (default 100 ms)\n"
+            "      --metrics LIST   CUPTI counters for CUDA entries (comma list; 'pm:NAME' for PM\n"
+            "                       sampling): the range profiler's set replaces its default,\n"
+            "                       pm: names replace the PM-sampling set (see 'aibench metrics')\n"
             "      --db PATH        results database (see 'aibench --help')\n"
             "  -h, --help           this help\n"
             "\n"
@@ -125,6 +129,7 @@ struct run_args {
     bool set_warmup, set_min_time, set_max_time, set_min_reps, set_target;
     bool json, quiet, help, dry_run, no_tui;
     const char *profilers; /* NULL: all */
+    const char *metrics;   /* --metrics: CUPTI counters; NULL: the defaults */
     double sample_interval;
     const char *tags[MAX_TAGS];
     size_t ntags;
@@ -133,7 +138,7 @@ struct run_args {
 static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err *err)
 {
     enum { O_WARMUP = 256, O_MIN_TIME, O_MAX_TIME, O_MIN_REPS, O_TARGET, O_JSON, O_DRY, O_TAG };
-    enum { O_PROFILERS = 400, O_SAMPLE_INTERVAL };
+    enum { O_PROFILERS = 400, O_SAMPLE_INTERVAL, O_METRICS };
     enum { O_NO_TUI = 500 };
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'}, {"param", required_argument, NULL, 'p'},
@@ -145,6 +150,7 @@ static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err 
         {"json", no_argument, NULL, O_JSON},      {"quiet", no_argument, NULL, 'q'},
         {"dry-run", no_argument, NULL, O_DRY},    {"tag", required_argument, NULL, O_TAG},
         {"profilers", required_argument, NULL, O_PROFILERS},
+        {"metrics", required_argument, NULL, O_METRICS},
         {"sample-interval", required_argument, NULL, O_SAMPLE_INTERVAL},
         {"no-tui", no_argument, NULL, O_NO_TUI},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
@@ -191,6 +197,7 @@ static int parse_args(struct run_args *a, int argc, char **argv, struct aib_err 
             break;
         case 'q': a->quiet = true; break;
         case O_PROFILERS: a->profilers = optarg; break;
+        case O_METRICS: a->metrics = optarg; break;
         case O_SAMPLE_INTERVAL: rc = aib_profilers_parse_interval(optarg, &a->sample_interval, err); break;
         case 'h': a->help = true; break;
         case ':':
@@ -310,6 +317,9 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
         aib_err_set(&err, AIB_EUSAGE, "nothing to run: no entry of the suite matches a device present here");
         goto usage_error;
     }
+    /* CUPTI counters: checked against the GPUs' chips before anything runs. */
+    if ((rc = aib_cupti_check_run(a.metrics, a.profilers, &plan, cli->errf, &err)))
+        goto usage_error;
     if (a.dry_run) {
         aib_suite_print_plan(cli->out, &plan);
         status = 0;
@@ -318,7 +328,8 @@ int aib_cmd_run(struct aib_cli *cli, int argc, char **argv)
 
     /* Profilers: chosen and checked before anything is written. */
     struct aib_prof_opts popts = {.interval_s = a.sample_interval > 0 ? a.sample_interval
-                                                                      : AIB_PROF_INTERVAL_DEFAULT_S};
+                                                                      : AIB_PROF_INTERVAL_DEFAULT_S,
+                                  .metrics = a.metrics};
     if ((rc = aib_profilers_new(a.profilers, &popts, &prof, &err)))
         goto usage_error;
 

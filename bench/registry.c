@@ -7,6 +7,7 @@
 extern const struct aib_workload_ops aib_matmul_cpu;
 extern const struct aib_workload_ops aib_conv_cpu;
 extern const struct aib_workload_ops aib_membw_cpu;
+extern const struct aib_workload_ops aib_peak_cpu;
 extern const struct aib_workload_ops aib_io_cpu;
 extern const struct aib_workload_ops aib_net_cpu;
 extern const struct aib_workload_ops aib_matmul_cuda;
@@ -23,6 +24,7 @@ static const struct aib_workload_ops *const workloads[] = {
     &aib_matmul_cpu,
     &aib_conv_cpu,
     &aib_membw_cpu,
+    &aib_peak_cpu,
     &aib_io_cpu,
     &aib_net_cpu,
     &aib_matmul_cuda,

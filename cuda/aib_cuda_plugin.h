@@ -9,7 +9,15 @@
  * needs on one GPU (buffers, host copies of the inputs, library handles,
  * a stream and two events). The plugin links only the static CUDA runtime;
  * cuBLAS, cuBLASLt and cuDNN are dlopen()ed at first use, so the plugin
- * loads where none of them (and no driver) is installed. */
+ * loads where none of them (and no driver) is installed.
+ *
+ * ABI 3 adds CUPTI (cuda/cupti_*.cu): the host-side metric API (chips,
+ * metric lists, validation, pass counts; works with no GPU), and a
+ * profiling session per benchmark entry: PM sampling during the timed
+ * samples, then, on the job the entry created, an Activity-API kernel trace
+ * and the Range Profiler, each over a replay of one timed sample's
+ * iterations. libcupti and libnvperf_host are dlopen()ed at first use, so
+ * the plugin still loads where CUPTI is absent. */
 #ifndef AIB_CUDA_PLUGIN_H
 #define AIB_CUDA_PLUGIN_H
 
@@ -20,7 +28,7 @@
 extern "C" {
 #endif
 
-#define AIB_CUDA_PLUGIN_ABI 2
+#define AIB_CUDA_PLUGIN_ABI 3
 #define AIB_CUDA_PLUGIN_SYMBOL "aib_cuda_plugin_get"
 
 struct aib_cuda_devinfo {
@@ -93,6 +101,72 @@ struct aib_cuda_transfer_args {
 
 struct aib_cuda_job; /* opaque, owned by the caller from create to destroy */
 
+/* --- ABI 3: CUPTI ---------------------------------------------------------- */
+
+#define AIB_CUPTI_EBADNAME (-2)
+
+enum aib_cupti_kind { AIB_CUPTI_RANGE = 0, AIB_CUPTI_PM = 1 };
+enum aib_cupti_mtype { AIB_CUPTI_COUNTER = 0, AIB_CUPTI_RATIO = 1, AIB_CUPTI_THROUGHPUT = 2 };
+
+struct aib_cupti_metric_info {
+    const char *name;        /* base metric: "dram__bytes_read" */
+    int type;                /* enum aib_cupti_mtype */
+    const char *description; /* "# of bytes read from DRAM" */
+    const char *hw_unit;     /* "dram" */
+    const char *dim_unit;    /* "byte" */
+};
+
+struct aib_cupti_config {
+    const char *const *range; /* Range Profiler metrics; n_range == 0: the default set */
+    size_t n_range;
+    const char *const *pm;    /* PM-sampling metrics (one pass); n_pm == 0: the default set */
+    size_t n_pm;
+    double interval_s;        /* PM sampling period */
+};
+
+/* One metric value: over the replayed iterations (range profiler) or a
+ * sampled series (PM sampling: t in seconds since the report's pm_t0). */
+struct aib_cupti_value {
+    const char *name;  /* the CUPTI metric ("dram__bytes_read.sum") */
+    const char *unit;  /* its dimension ("byte", "nanosecond", "percent", "byte/second") */
+    double value;      /* range profiler: over all `iters` replayed iterations */
+    const double *t, *v; /* PM sampling: the points */
+    size_t n;
+};
+
+struct aib_cupti_kernel {
+    const char *name;   /* demangled when possible */
+    uint64_t launches;
+    double total_s, min_s, max_s;
+};
+
+/* NULL *_missing: that part measured; else the one-line reason it did not. */
+struct aib_cupti_report {
+    const char *chip;
+    /* Range Profiler (user range, user replay) over a replay of `iters`
+     * iterations, the iterations of one timed sample. */
+    const char *range_missing;
+    uint64_t iters;
+    size_t passes, ranges, dropped_ranges;
+    const struct aib_cupti_value *range;
+    size_t n_range;
+    /* Activity API kernel trace over another replay of `iters` iterations;
+     * kernels sorted by total time, longest first. */
+    const char *trace_missing;
+    const struct aib_cupti_kernel *kernels;
+    size_t n_kernels;
+    uint64_t launches, dropped_records;
+    /* PM sampling during the timed samples. */
+    const char *pm_missing;
+    double pm_t0;                /* unix seconds of t = 0 (cupti_start) */
+    double interval_s;
+    const struct aib_cupti_value *pm;
+    size_t n_pm;
+    size_t pm_samples, pm_lost;  /* samples kept; samples lost (overflow, empty) */
+};
+
+struct aib_cupti_session; /* opaque, owned by the caller from cupti_open to cupti_close */
+
 struct aib_cuda_plugin {
     int abi;          /* AIB_CUDA_PLUGIN_ABI of the plugin's build */
     const char *name; /* e.g. "aibench-cuda (CUDA runtime 13.0)" */
@@ -127,6 +201,45 @@ struct aib_cuda_plugin {
     void (*job_describe)(const struct aib_cuda_job *job, char *buf, size_t len);
     /* Frees everything the job owns; NULL is ignored. */
     void (*job_destroy)(struct aib_cuda_job *job);
+
+    /* ABI 3: CUPTI. Every hook returns 0, or -1 with one line in errbuf;
+     * hooks that take metric names return AIB_CUPTI_EBADNAME when a name
+     * (or the chip) is not known to CUPTI, the message naming it. */
+    /* Loads libnvperf_host and libcupti (see cuda/cupti_lib.cu for where it
+     * looks); on success `where` says which files and CUPTI's version. */
+    int (*cupti_load)(char *where, size_t wlen, char *errbuf, size_t errlen);
+    /* The chips CUPTI's host API supports, comma-separated ("GV100,...,GH100,..."). */
+    int (*cupti_chips)(char *buf, size_t len, char *errbuf, size_t errlen);
+    /* The chip of CUDA device `device` ("GH100"). Only after init() found it. */
+    int (*cupti_device_chip)(int device, char *chip, size_t len, char *errbuf, size_t errlen);
+    /* Calls each() for every base metric of `chip` for profiler `kind`
+     * (enum aib_cupti_kind), with its properties; the strings are valid
+     * during the call only. */
+    int (*cupti_metrics)(const char *chip, int kind,
+                         void (*each)(void *ctx, const struct aib_cupti_metric_info *m), void *ctx,
+                         char *errbuf, size_t errlen);
+    /* Checks a metric set for `chip` and `kind` (unknown name, a base name
+     * without a rollup, names that cannot be collected together) and counts
+     * the replay passes it needs in *passes. */
+    int (*cupti_check)(const char *chip, int kind, const char *const *names, size_t n, size_t *passes,
+                       char *errbuf, size_t errlen);
+    /* The default metric set of `kind`, comma-separated (static storage). */
+    const char *(*cupti_defaults)(int kind);
+    /* A profiling session for one benchmark entry on `device` (call before
+     * the entry's job is created: the session takes the next job created on
+     * that device). Parts that cannot work here (no permission, a chip CUPTI
+     * does not know) are not an error: the report says why they are missing. */
+    int (*cupti_open)(int device, const struct aib_cupti_config *cfg, struct aib_cupti_session **s,
+                      char *errbuf, size_t errlen);
+    /* Just before the first timed sample: PM sampling starts. */
+    int (*cupti_start)(struct aib_cupti_session *s, char *errbuf, size_t errlen);
+    /* Right after the last timed sample: PM sampling stops, then the kernel
+     * trace and the Range Profiler replay the job (outside the timed samples). */
+    int (*cupti_stop)(struct aib_cupti_session *s, char *errbuf, size_t errlen);
+    /* What the session measured, valid until cupti_close. */
+    const struct aib_cupti_report *(*cupti_report)(const struct aib_cupti_session *s);
+    /* Frees the session (stopping it first if needed); NULL is ignored. */
+    void (*cupti_close)(struct aib_cupti_session *s);
 };
 
 typedef const struct aib_cuda_plugin *(*aib_cuda_plugin_get_fn)(void);

@@ -15,6 +15,7 @@
 
 #include "aib_cuda_plugin.h"
 #include "common.cuh"
+#include "cupti.cuh"
 #include "jobs.cuh"
 
 aib_cuda_job::~aib_cuda_job()
@@ -177,6 +178,7 @@ int create(int device, struct aib_cuda_job **job, char *errbuf, size_t errlen, M
             if (!aibcuda::ok(cudaDeviceSynchronize(), "cudaDeviceSynchronize (setup)", e))
                 return -1;
             *job = j.release();
+            aibcupti::hub_job_created(*job); // a CUPTI session on this device replays it
             return 0;
         },
         e);
@@ -233,6 +235,7 @@ int plugin_job_run(struct aib_cuda_job *job, uint64_t iters, double *device_s, c
                 !aibcuda::ok(cudaEventElapsedTime(&ms, job->ev_start, job->ev_stop), "cudaEventElapsedTime", e))
                 return -1;
             *device_s = ms * 1e-3;
+            aibcupti::hub_job_ran(job, iters);
             return 0;
         },
         e);
@@ -263,6 +266,7 @@ void plugin_job_destroy(struct aib_cuda_job *job)
 {
     if (!job)
         return;
+    aibcupti::hub_job_destroyed(job);
     cudaSetDevice(job->device);
     if (job->stream)
         cudaStreamSynchronize(job->stream);
@@ -283,6 +287,17 @@ const struct aib_cuda_plugin plugin_table = {
     plugin_job_verify,
     plugin_job_describe,
     plugin_job_destroy,
+    aibcupti::hook_load,
+    aibcupti::hook_chips,
+    aibcupti::hook_device_chip,
+    aibcupti::hook_metrics,
+    aibcupti::hook_check,
+    aibcupti::hook_defaults,
+    aibcupti::hook_open,
+    aibcupti::hook_start,
+    aibcupti::hook_stop,
+    aibcupti::hook_report,
+    aibcupti::hook_close,
 };
 
 } // namespace

@@ -164,6 +164,67 @@ static int add_gpu(struct aib_devlist *out, int idx, const struct aib_cuda_devin
     return aib_devlist_add(out, &d);
 }
 
+/* dlopen()s the plugin at `path` and checks its table (ABI, every hook).
+ * On failure the reason is in `reason` and *handle is NULL. */
+static const struct aib_cuda_plugin *open_plugin(const char *path, void **handle, char *reason, size_t rlen)
+{
+    /* RTLD_NODELETE: the static CUDA runtime inside registers exit-time
+     * teardown; keeping its code mapped after dlclose makes that safe. */
+    if (!(*handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE))) {
+        const char *de = dlerror();
+        say(reason, rlen, "cannot load CUDA plugin: %s", de ? de : path);
+        return NULL;
+    }
+    dlerror();
+    aib_cuda_plugin_get_fn get = (aib_cuda_plugin_get_fn)dlsym(*handle, AIB_CUDA_PLUGIN_SYMBOL);
+    const struct aib_cuda_plugin *t = get ? get() : NULL;
+    if (!get) {
+        const char *de = dlerror();
+        say(reason, rlen, "bad CUDA plugin %s: %s", path, de ? de : "no " AIB_CUDA_PLUGIN_SYMBOL);
+    } else if (!t || t->abi != AIB_CUDA_PLUGIN_ABI) {
+        say(reason, rlen, "CUDA plugin %s: plugin ABI %d, expected %d", path, t ? t->abi : -1,
+            AIB_CUDA_PLUGIN_ABI);
+        t = NULL;
+    } else if (!t->init || !t->device_info || !t->shutdown || !t->matmul_create || !t->conv_create ||
+               !t->membw_create || !t->transfer_create || !t->job_run || !t->job_verify ||
+               !t->job_describe || !t->job_destroy || !t->cupti_load || !t->cupti_chips ||
+               !t->cupti_device_chip || !t->cupti_metrics || !t->cupti_check || !t->cupti_defaults ||
+               !t->cupti_open || !t->cupti_start || !t->cupti_stop || !t->cupti_report || !t->cupti_close) {
+        say(reason, rlen, "CUDA plugin %s: missing a required hook", path);
+        t = NULL;
+    }
+    if (!t) {
+        dlclose(*handle);
+        *handle = NULL;
+    }
+    return t;
+}
+
+int aib_cuda_plugin_load(struct aib_cuda_loaded *out, char *why, size_t len)
+{
+    memset(out, 0, sizeof *out);
+    out->ndev = -1;
+    if (!find_plugin(out->path, sizeof out->path, why, len))
+        return -1;
+    if (!(out->pl = open_plugin(out->path, &out->handle, why, len)))
+        return -1;
+    out->ndev = out->pl->init(out->init_why, sizeof out->init_why);
+    out->inited = 1;
+    return 0;
+}
+
+void aib_cuda_plugin_unload(struct aib_cuda_loaded *l)
+{
+    if (!l)
+        return;
+    if (l->pl && l->inited)
+        l->pl->shutdown();
+    if (l->handle)
+        dlclose(l->handle);
+    memset(l, 0, sizeof *l);
+    l->ndev = -1;
+}
+
 static int cuda_discover(struct aib_devlist *out, struct aib_backend_status *st, struct aib_err *err)
 {
     char path[PATH_MAX + 64], why[256];
@@ -177,33 +238,9 @@ static int cuda_discover(struct aib_devlist *out, struct aib_backend_status *st,
         rc = aib_err_set(err, AIB_ENOMEM, "cuda: out of memory");
         goto out;
     }
-    /* RTLD_NODELETE: the static CUDA runtime inside registers exit-time
-     * teardown; keeping its code mapped after dlclose makes that safe. */
-    if (!(ctx->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE))) {
-        const char *de = dlerror();
-        say(st->reason, sizeof st->reason, "cannot load CUDA plugin: %s", de ? de : path);
+    const struct aib_cuda_plugin *t = open_plugin(path, &ctx->handle, st->reason, sizeof st->reason);
+    if (!t)
         goto out;
-    }
-    dlerror();
-    aib_cuda_plugin_get_fn get = (aib_cuda_plugin_get_fn)dlsym(ctx->handle, AIB_CUDA_PLUGIN_SYMBOL);
-    if (!get) {
-        const char *de = dlerror();
-        say(st->reason, sizeof st->reason, "bad CUDA plugin %s: %s", path,
-                 de ? de : "no " AIB_CUDA_PLUGIN_SYMBOL);
-        goto out;
-    }
-    const struct aib_cuda_plugin *t = get();
-    if (!t || t->abi != AIB_CUDA_PLUGIN_ABI) {
-        say(st->reason, sizeof st->reason, "CUDA plugin %s: plugin ABI %d, expected %d", path,
-                 t ? t->abi : -1, AIB_CUDA_PLUGIN_ABI);
-        goto out;
-    }
-    if (!t->init || !t->device_info || !t->shutdown || !t->matmul_create || !t->conv_create ||
-        !t->membw_create || !t->transfer_create || !t->job_run || !t->job_verify ||
-        !t->job_describe || !t->job_destroy) {
-        say(st->reason, sizeof st->reason, "CUDA plugin %s: missing a required hook", path);
-        goto out;
-    }
     pl = ctx->pl = t;
     why[0] = '\0';
     int n = pl->init(why, sizeof why);

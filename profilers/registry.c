@@ -4,15 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cupti.h"
 #include "profiler.h"
 
 /* Opening order matters: profilers that sample on their own thread (system,
  * nvml) come before perf, whose counters follow threads created after they
  * are opened (inherit), so the samplers' own work is never counted as the
  * workload's. They are started in this order and stopped in reverse, so the
- * counters run over the shortest span around the timed samples. A CUPTI
- * profiler (inside the CUDA plugin) goes before perf too. */
+ * counters run over the shortest span around the timed samples. cupti
+ * (its PM-sampling thread lives in the CUDA plugin) comes first: it stops
+ * last, so its replays of the work run after every other profiler stopped. */
 static const struct aib_prof_ops *const profilers[] = {
+    &aib_prof_cupti,
     &aib_prof_system,
     &aib_prof_nvml,
     &aib_prof_rapl,

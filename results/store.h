@@ -28,6 +28,10 @@ int aib_store_resolve_path(const char *explicit_path, char *buf, size_t len, boo
  * create=false and no file: AIB_EUSAGE "no results database at PATH". */
 int aib_store_open(const char *path, bool create, bool mkdir_parent, struct aib_store **out,
                    struct aib_err *err);
+/* Opens an existing database for reading only (compare --db-b): nothing is
+ * written to it, not even a migration, so it needs this build's schema
+ * version (AIB_EUSAGE otherwise, and for the errors above). */
+int aib_store_open_readonly(const char *path, struct aib_store **out, struct aib_err *err);
 void aib_store_close(struct aib_store *s);
 int aib_store_schema_version(void); /* the version this build writes */
 

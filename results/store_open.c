@@ -519,3 +519,38 @@ void aib_store_close(struct aib_store *s)
     free(s->path);
     free(s);
 }
+
+int aib_store_open_readonly(const char *path, struct aib_store **out, struct aib_err *err)
+{
+    struct aib_store *s = NULL;
+    struct stat st;
+    int64_t version = 0;
+    int rc;
+    *out = NULL;
+    if (!path || !*path)
+        return aib_err_set(err, AIB_EUSAGE, "no database path given");
+    if (stat(path, &st) != 0)
+        return aib_err_set(err, AIB_EUSAGE, "no results database at %s", path);
+    if (!S_ISREG(st.st_mode))
+        return not_ours(path, "not a regular file", err);
+    if ((rc = check_existing(path, &version, err)))
+        return rc;
+    /* Never migrated here: an older schema lacks columns the reads use. */
+    if (version != N_MIGRATIONS)
+        return aib_err_set(err, AIB_EUSAGE,
+                           "database %s has schema version %lld, not %d: open it once with this "
+                           "aibench (aibench --db %s results list) to upgrade it",
+                           path, (long long)version, N_MIGRATIONS, path);
+    s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        rc = aib_err_set(err, AIB_ENOMEM, "out of memory opening %s", path);
+        goto cleanup;
+    }
+    rc = open_connection(s, false, false, err);
+cleanup:
+    if (rc)
+        aib_store_close(s);
+    else
+        *out = s;
+    return rc;
+}

@@ -18,6 +18,8 @@ packages=(
     iproute2                      # network namespaces in the net tests
     libcmocka-dev                 # unit tests
     tmux python3 libxml2-utils    # terminal, JSON and JUnit (xmllint) checks in the tests
+    chromium fonts-dejavu-core    # renders the HTML report in its test (headless)
+    prometheus curl               # promtool and a client for the Prometheus tests
     fio iperf3 sockperf hyperfine likwid clpeak  # reference tools for `make perf`
 )
 

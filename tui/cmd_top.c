@@ -9,12 +9,13 @@
 #include "../bench/cli.h"
 #include "../bench/fmt.h"
 #include "draw.h"
+#include "prom_serve.h"
 #include "telem.h"
 #include "tui.h"
 #include "views.h"
 
 static const char top_usage[] =
-    "usage: aibench top [--interval S] [--no-tui]\n"
+    "usage: aibench top [--interval S] [--no-tui] [--prometheus [ADDR:]PORT]\n"
     "\n"
     "Live device monitor: every device from 'aibench devices' with its utilization,\n"
     "memory, clock, power and temperature where this machine can read them (CPU: /proc\n"
@@ -23,10 +24,17 @@ static const char top_usage[] =
     "disk and network rates. Keys: q quit, up/down/tab select, ? help.\n"
     "When stdout is not a terminal (or the terminal cannot be driven), or with\n"
     "--no-tui, it prints one sample (taken over one interval) as text and exits.\n"
+    "With --prometheus it also serves the same telemetry at http://ADDR:PORT/metrics\n"
+    "in the Prometheus text format (docs/prometheus.md), beside the view, or without\n"
+    "a terminal (or with --no-tui) until SIGINT/SIGTERM.\n"
     "\n"
     "options:\n"
     "  --interval S   seconds between samples (default 1; 0.1 to 60)\n"
     "  --no-tui       print one sample as text instead of the live view\n"
+    "  --prometheus [ADDR:]PORT\n"
+    "                 serve the telemetry at /metrics; ADDR defaults to 127.0.0.1\n"
+    "                 (give 0.0.0.0 or an interface's address to serve other\n"
+    "                 machines); PORT 0 takes a free port (printed on stderr)\n"
     "  -h, --help     this help\n"
     "\n"
     "Exit status: 0, 2 bad input, 130/143 when ended by SIGINT/SIGTERM.\n";
@@ -123,6 +131,7 @@ int aib_cmd_top(struct aib_cli *cli, int argc, char **argv)
 {
     double interval = 1.0;
     bool no_tui = false;
+    const char *prom_addr = NULL;
     struct aib_err err = {0};
     struct aib_devlist devs = {0};
     for (int i = 1; i < argc; i++) {
@@ -132,6 +141,18 @@ int aib_cmd_top(struct aib_cli *cli, int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--no-tui") == 0) {
             no_tui = true;
+        } else if (strcmp(a, "--prometheus") == 0 || strncmp(a, "--prometheus=", 13) == 0) {
+            prom_addr = a[12] == '=' ? a + 13 : i + 1 < argc ? argv[++i] : NULL;
+            struct sockaddr_storage ss;
+            socklen_t sl;
+            if (!prom_addr) {
+                aib_cli_error(cli, "option '--prometheus' needs a value ([ADDR:]PORT)");
+                return 2;
+            }
+            if (aib_prom_parse_addr(prom_addr, &ss, &sl, &err)) {
+                aib_cli_error(cli, "%s", err.msg);
+                return 2;
+            }
         } else if (strcmp(a, "--interval") == 0 || strncmp(a, "--interval=", 11) == 0) {
             const char *v = a[10] == '=' ? a + 11 : i + 1 < argc ? argv[++i] : NULL;
             if (!v) {
@@ -153,7 +174,9 @@ int aib_cmd_top(struct aib_cli *cli, int argc, char **argv)
         return 1;
     }
     int status;
-    if (no_tui || !aib_tui_available()) {
+    if (prom_addr) {
+        status = aib_prom_top(cli, &devs, interval, prom_addr, !no_tui && aib_tui_available());
+    } else if (no_tui || !aib_tui_available()) {
         status = snapshot(cli, &devs, interval);
     } else {
         status = aib_top_run(&devs, interval, &err);

@@ -1,92 +1,9 @@
 #include "gpu_common.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "conv/layers.h"
-#include "matmul/shapes.h"
-
-/* "unknown shape 'x'; built-in shapes: a b c ..." (as many as fit). */
-static int unknown_name(const char *what, const char *name, const char *const *names, size_t n,
-                        struct aib_err *err)
-{
-    char list[sizeof err->msg];
-    size_t used = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < n && used < sizeof list; i++) {
-        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? " " : "", names[i]);
-        used += w > 0 ? (size_t)w : 0;
-    }
-    return aib_err_set(err, AIB_EUSAGE, "%s %s '%s'; built-in %ss: %s",
-                       strcmp(name, "list") == 0 ? "no" : "unknown", what, name, what, list);
-}
-
-int aib_gpu_gemm_dims(const char *shape, int64_t n, int64_t m, int64_t k, int64_t *om, int64_t *on,
-                      int64_t *ok, struct aib_err *err)
-{
-    if (strcmp(shape, "none") == 0) {
-        *on = n;
-        *om = m ? m : n;
-        *ok = k ? k : n;
-        return 0;
-    }
-    const struct aib_gemm_shape *s = aib_gemm_shape_find(shape);
-    if (s) {
-        *om = s->m;
-        *on = s->n;
-        *ok = s->k;
-        return 0;
-    }
-    size_t ns = 0;
-    const struct aib_gemm_shape *all = aib_gemm_shapes(&ns);
-    const char *names[128];
-    size_t cnt = ns < 128 ? ns : 128;
-    for (size_t i = 0; i < cnt; i++)
-        names[i] = all[i].name;
-    return unknown_name("shape", shape, names, cnt, err);
-}
-
-int aib_gpu_conv_geom(const char *layer, struct aib_gpu_conv *g, struct aib_err *err)
-{
-    if (strcmp(layer, "none") != 0) {
-        const struct aib_conv_layer *l = aib_conv_layer_find(layer);
-        if (!l) {
-            size_t nl = 0;
-            const struct aib_conv_layer *all = aib_conv_layers(&nl);
-            const char *names[128];
-            size_t cnt = nl < 128 ? nl : 128;
-            for (size_t i = 0; i < cnt; i++)
-                names[i] = all[i].name;
-            return unknown_name("layer", layer, names, cnt, err);
-        }
-        g->c = l->c, g->h = l->h, g->w = l->w, g->k = l->k, g->r = l->r, g->s = l->s;
-        g->stride = l->stride, g->pad = l->pad, g->dilation = l->dilation, g->groups = l->groups;
-    }
-    if (g->c % g->groups || g->k % g->groups)
-        return aib_err_set(err, AIB_EUSAGE, "groups=%lld must divide c=%lld and k=%lld",
-                           (long long)g->groups, (long long)g->c, (long long)g->k);
-    int64_t eh = g->dilation * (g->r - 1) + 1, ew = g->dilation * (g->s - 1) + 1;
-    g->p = g->h + 2 * g->pad >= eh ? (g->h + 2 * g->pad - eh) / g->stride + 1 : 0;
-    g->q = g->w + 2 * g->pad >= ew ? (g->w + 2 * g->pad - ew) / g->stride + 1 : 0;
-    if (g->p < 1 || g->q < 1)
-        return aib_err_set(err, AIB_EUSAGE, "a %lldx%lld filter (dilation %lld) does not fit a %lldx%lld "
-                           "input padded by %lld: empty output",
-                           (long long)g->r, (long long)g->s, (long long)g->dilation, (long long)g->h,
-                           (long long)g->w, (long long)g->pad);
-    /* Kernels index with int inside one image and size_t across. */
-    double in = (double)g->c * g->h * g->w, out = (double)g->k * g->p * g->q;
-    if (in > INT_MAX || out > INT_MAX || (double)g->k * (g->c / g->groups) * g->r * g->s > INT_MAX)
-        return aib_err_set(err, AIB_EUSAGE, "conv tensors too large for one image (over 2^31 elements)");
-    return 0;
-}
-
-double aib_gpu_conv_flops(const struct aib_gpu_conv *g)
-{
-    return 2.0 * (double)g->n * g->k * g->p * g->q * (double)(g->c / g->groups) * g->r * g->s;
-}
 
 int aib_devtime_add(struct aib_devtime *t, double seconds, uint64_t iters, struct aib_err *err)
 {
@@ -157,6 +74,18 @@ void aib_gpu_fmt_bytes(double b, char *buf, size_t len)
         u++;
     }
     snprintf(buf, len, b == (double)(int64_t)b ? "%.0f %s" : "%.2f %s", b, units[u]);
+}
+
+size_t aib_gpu_sample_index(uint64_t *seed, size_t t, size_t n)
+{
+    if (t == 0 || n < 2)
+        return 0;
+    if (t == 1)
+        return n - 1;
+    *seed ^= *seed >> 12;
+    *seed ^= *seed << 25;
+    *seed ^= *seed >> 27;
+    return (size_t)((*seed * 0x2545F4914F6CDD1DULL) >> 11) % n;
 }
 
 void aib_refdot_add(struct aib_refdot *d, double term)

@@ -1,5 +1,7 @@
-/* Helpers shared by the CUDA and OpenCL workloads: shapes by name, the
- * device clock's view of the timed samples, and size checks.
+/* Helpers shared by the CUDA and OpenCL workloads: the device clock's view
+ * of the timed samples, sampled checks against a double reference, half
+ * floats, sizes for messages. (What the CPU variants share with them: GEMM
+ * shapes in matmul/shapes.h, the conv geometry in conv/conv_common.h.)
  *
  * Device time: the engine times each run(iters) call with CLOCK_MONOTONIC;
  * GPU workloads also bracket the enqueued iterations with device events
@@ -14,21 +16,6 @@
 #include <stdint.h>
 
 #include "workload.h"
-
-/* m, n, k from a shape name ("none": from n, m, k with 0 meaning n);
- * AIB_EUSAGE listing the built-in shapes when the name is unknown. */
-int aib_gpu_gemm_dims(const char *shape, int64_t n, int64_t m, int64_t k, int64_t *om, int64_t *on,
-                      int64_t *ok, struct aib_err *err);
-
-struct aib_gpu_conv {
-    int64_t n, c, h, w, k, r, s, stride, pad, dilation, groups;
-    int64_t p, q; /* output height and width */
-};
-/* The geometry from a layer name ("none": the given fields; a layer keeps
- * the given batch n), checked: groups divide c and k, output not empty,
- * sizes within int. AIB_EUSAGE with a one-line reason. */
-int aib_gpu_conv_geom(const char *layer, struct aib_gpu_conv *g, struct aib_err *err);
-double aib_gpu_conv_flops(const struct aib_gpu_conv *g);
 
 struct aib_devtime {
     double *v; /* seconds per iteration, one per timed run() */
@@ -54,6 +41,11 @@ struct aib_refdot {
 };
 void aib_refdot_add(struct aib_refdot *d, double term);
 double aib_refdot_allowed(const struct aib_refdot *d, double u_lin, double u_out);
+
+/* The t-th element to check of n: the first (t = 0), the last (t = 1),
+ * then uniform picks from *seed (xorshift64*), so checks that sample a few
+ * elements always cover both ends. */
+size_t aib_gpu_sample_index(uint64_t *seed, size_t t, size_t n);
 
 /* IEEE half <-> float (round to nearest even), for fp16 host data. */
 uint16_t aib_half_from_float(float f);

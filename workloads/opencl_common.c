@@ -328,3 +328,58 @@ out:
         clReleaseEvent(last);
     return rc;
 }
+
+/* 0, or the failure of `call` on `what` ("clEnqueueReadBuffer(output)"). */
+static int rw_result(struct aib_cl *cl, cl_int e, const char *call, const char *what, struct aib_err *err)
+{
+    char w[96];
+    if (e == CL_SUCCESS)
+        return 0;
+    snprintf(w, sizeof w, "%s(%s)", call, what);
+    return aib_cl_fail(err, cl->id, w, e);
+}
+
+int aib_cl_read(struct aib_cl *cl, cl_mem mem, size_t offset, size_t bytes, void *dst, const char *what,
+                struct aib_err *err)
+{
+    cl_int e = clEnqueueReadBuffer(cl->q, mem, CL_TRUE, offset, bytes, dst, 0, NULL, NULL);
+    return rw_result(cl, e, "clEnqueueReadBuffer", what, err);
+}
+
+int aib_cl_write(struct aib_cl *cl, cl_mem mem, size_t offset, size_t bytes, const void *src, const char *what,
+                 struct aib_err *err)
+{
+    cl_int e = clEnqueueWriteBuffer(cl->q, mem, CL_TRUE, offset, bytes, src, 0, NULL, NULL);
+    return rw_result(cl, e, "clEnqueueWriteBuffer", what, err);
+}
+
+int aib_cl_job_run(void *state, uint64_t iters, struct aib_err *err)
+{
+    struct aib_cl_job *j = state;
+    double secs;
+    int rc = aib_cl_timed(&j->cl, iters, j->enqueue, state, j->what, &secs, err);
+    return rc ? rc : aib_devtime_add(&j->dt, secs, iters, err);
+}
+
+int aib_cl_job_metrics(void *state, struct aib_result *r, struct aib_err *err)
+{
+    const struct aib_cl_job *j = state;
+    return aib_devtime_metrics(&j->dt, &j->work, j->how, r, err);
+}
+
+void aib_cl_job_close(struct aib_cl_job *j, const cl_kernel *kernels, size_t nk, cl_program prog,
+                      const cl_mem *mems, size_t nm)
+{
+    if (j->cl.q)
+        clFinish(j->cl.q);
+    for (size_t i = 0; i < nk; i++)
+        if (kernels[i])
+            clReleaseKernel(kernels[i]);
+    if (prog)
+        clReleaseProgram(prog);
+    for (size_t i = 0; i < nm; i++)
+        if (mems[i])
+            clReleaseMemObject(mems[i]);
+    aib_cl_close(&j->cl);
+    aib_devtime_free(&j->dt);
+}

@@ -1,8 +1,10 @@
 /* What the OpenCL workloads share: finding a listed device again (by its
  * platform and device index), its limits for validation, a context with a
  * profiling queue, program builds that report the compiler's log, buffers
- * checked against the allocation limit, and device-timed enqueues
- * (profiling events: START of the first command to END of the last). */
+ * checked against the allocation limit, blocking reads and writes,
+ * device-timed enqueues (profiling events: START of the first command to
+ * END of the last), and the job every OpenCL workload's state starts with
+ * (its run, metrics and teardown). */
 #ifndef AIB_OPENCL_COMMON_H
 #define AIB_OPENCL_COMMON_H
 
@@ -62,5 +64,33 @@ typedef cl_int (*aib_cl_enqueue_fn)(void *ctx, cl_event *ev);
  * the first command's start to the last one's end in *secs. */
 int aib_cl_timed(struct aib_cl *cl, uint64_t iters, aib_cl_enqueue_fn enq, void *ctx, const char *what,
                  double *secs, struct aib_err *err);
+
+/* Blocking reads and writes of `bytes` at `offset`; a failure names the
+ * call and `what` ("clEnqueueReadBuffer(output) failed on ..."). */
+int aib_cl_read(struct aib_cl *cl, cl_mem mem, size_t offset, size_t bytes, void *dst, const char *what,
+                struct aib_err *err);
+int aib_cl_write(struct aib_cl *cl, cl_mem mem, size_t offset, size_t bytes, const void *src, const char *what,
+                 struct aib_err *err);
+
+/* What every OpenCL workload's state starts with (as its first member, so
+ * the state pointer is a job pointer and the hooks below serve directly as
+ * the workload's run and metrics): the device, one iteration's enqueue, the
+ * device clock's record of the timed samples and the note for its metrics. */
+struct aib_cl_job {
+    struct aib_cl cl;
+    aib_cl_enqueue_fn enqueue; /* one iteration; its ctx is the state */
+    const char *what;          /* the enqueue, for messages */
+    struct aib_devtime dt;
+    struct aib_work work;      /* per iteration, for device_throughput */
+    char how[128];             /* how it was done, the note of the metrics */
+};
+/* run hook: `iters` enqueues, device-timed into dt. */
+int aib_cl_job_run(void *state, uint64_t iters, struct aib_err *err);
+/* metrics hook: device_time and device_throughput. */
+int aib_cl_job_metrics(void *state, struct aib_result *r, struct aib_err *err);
+/* For teardown: waits for the queue, releases the non-NULL kernels, program
+ * and buffers given, then the queue and context, and the device-time record. */
+void aib_cl_job_close(struct aib_cl_job *j, const cl_kernel *kernels, size_t nk, cl_program prog,
+                      const cl_mem *mems, size_t nm);
 
 #endif

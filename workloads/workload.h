@@ -46,4 +46,22 @@ struct aib_workload_ops {
     void (*teardown)(void *state);
 };
 
+/* A metrics hook's figures, set one per line with the first failure kept
+ * (workload.c):
+ *     struct aib_metric_list m = {r, 0};
+ *     aib_metric_put(&m, "threads", n, "", 1, "pinned team");
+ *     ...
+ *     return aib_metric_list_end(&m, err);  (0, or AIB_ENOMEM with a message) */
+struct aib_metric_list {
+    struct aib_result *r;
+    int rc;
+};
+void aib_metric_put(struct aib_metric_list *m, const char *name, double value, const char *unit, int valid,
+                    const char *note);
+int aib_metric_list_end(const struct aib_metric_list *m, struct aib_err *err);
+/* The mean of r's timed samples (seconds per iteration), 0 when there are
+ * none: rates over the whole timed part (work per iteration / mean time),
+ * as fio and iperf3 report them, divide by it. */
+double aib_samples_mean(const struct aib_result *r);
+
 #endif

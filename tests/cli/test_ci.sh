@@ -177,8 +177,10 @@ for i in 1 2 3; do
     contains "$OUT" "ci: PASS (exit 0)"
     contains "$OUT" "database: $DB (run $((last_ok + 1)), baseline run $last_ok)"
     verdicts=$(json_field "$WORK/same$i.json" '" ".join(sorted(set(r["verdict"] for r in d["results"])))')
+    # each repetition's fast tail, both runs: a shift of the whole run shows here
+    reps=$(json_field "$WORK/same$i.json" '"; ".join("%s: baseline %.3g..%.3g s, now %.3g..%.3g s" % (r["params"], r["baseline"]["repetition_fast_min"], r["baseline"]["repetition_fast_max"], r["current"]["repetition_fast_min"], r["current"]["repetition_fast_max"]) for r in d["results"] if r.get("baseline") and r.get("current"))')
     for v in $verdicts; do
-        case $v in unchanged|inconclusive) ;; *) fail "same vs same gave '$v': $OUT" ;; esac
+        case $v in unchanged|inconclusive) ;; *) fail "same vs same gave '$v': $OUT; repetitions: $reps" ;; esac
     done
 done
 

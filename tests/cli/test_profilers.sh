@@ -10,7 +10,7 @@ Q="--warmup 0 --min-time 0.4 --max-time 0.8 --min-reps 3"
 expect_rc 0 $A run --help
 for o in "--profilers LIST" "--sample-interval MS" system nvml rapl perf; do contains "$OUT" "$o"; done
 # Each profiler says whether it is usable here, and why not.
-[ "$(printf '%s\n' "$OUT" | grep -c '          here: ')" = 4 ] || fail "not one 'here:' line per profiler: $OUT"
+[ "$(printf '%s\n' "$OUT" | grep -c '          here: ')" = 5 ] || fail "not one 'here:' line per profiler: $OUT"
 if ! ldconfig -p | grep -q 'libnvidia-ml.so.1 '; then
     contains "$OUT" "here: unavailable: libnvidia-ml.so.1 not found"
 fi

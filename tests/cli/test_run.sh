@@ -124,12 +124,16 @@ for sig in INT TERM; do
     n=${st##*|}; [ "$n" -gt 0 ] || fail "no samples saved on SIG$sig"
 done
 
-# two processes writing one database at once lose nothing
+# two processes writing one database at once lose nothing (both create it:
+# one of them wins the race to put it in place); what a failed one said is
+# kept for the message
 C="$WORK/conc.db"
-$A --db "$C" run matmul -p n=32,40,48,56 -q $Q >/dev/null 2>&1 & p1=$!
-$A --db "$C" run matmul -p n=32,40,48,56 -q $Q >/dev/null 2>&1 & p2=$!
-wait $p1 || fail "first concurrent run failed"
-wait $p2 || fail "second concurrent run failed"
+$A --db "$C" run matmul -p n=32,40,48,56 -q $Q >/dev/null 2>"$WORK/conc1.err" & p1=$!
+$A --db "$C" run matmul -p n=32,40,48,56 -q $Q >/dev/null 2>"$WORK/conc2.err" & p2=$!
+wait $p1; rc1=$?
+wait $p2; rc2=$?
+[ $rc1 = 0 ] || fail "first concurrent run failed: exit $rc1: $(cat "$WORK/conc1.err")"
+[ $rc2 = 0 ] || fail "second concurrent run failed: exit $rc2: $(cat "$WORK/conc2.err")"
 [ "$(sqlite3 "$C" 'select count(*) from runs where status = "ok"')" = 2 ] || fail "a concurrent run is missing"
 [ "$(sqlite3 "$C" 'select count(*) from results')" = 8 ] || fail "concurrent results lost"
 echo "all run checks passed"

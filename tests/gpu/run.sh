@@ -14,6 +14,11 @@
 #       build/gpu-out). QUICK=1: one round, no sanitizer.
 # With the device tool: run(command="bash tests/gpu/run.sh", carry=["build/gpu-carry"]).
 #
+# CUPTI (issue 6): after the suite, membw and a bf16 GEMM run with the cupti
+# profiler; the table's last part prints range-profiler DRAM bytes against
+# the bytes the workload declares, GPU time and traced kernel time against
+# the timed device time, PM-sampled DRAM rates against the timed GB/s, the
+# passes and kernel names, and the cost of PM sampling (with/without cupti).
 # Targets (issue 5): cuBLAS bf16 and fp16 GEMM at 8192^3 >= 0.95 of PyTorch;
 # device-to-device copy >= 0.95 of PyTorch's copy; native fp32 GEMM >= 0.7
 # of cuBLAS fp32; native bf16 tensor-core GEMM >= 0.5 of cuBLAS bf16.
@@ -97,11 +102,15 @@ cases=(
     "conv-fp32-native|conv -p layer=resnet50-res3b-branch2b -p n=64 -p precision=fp32 -p impl=native"
 )
 T="--warmup 0.3 --min-time 0.5 --max-time 2 --min-reps 10"
+# The suite runs without the cupti profiler (its replays never touch the
+# timings, but a CUPTI failure must not cost the suite's figures); the
+# CUPTI section below runs it on its own.
+P="--profilers system,nvml,rapl,perf"
 
 # aibench's CUDA-event throughput (GFLOP/s or GB/s) for one case, or FAILED.
 aib() {
     local name=$1; shift
-    "$A" --db "$OUT/gpu.db" run "$@" -d cuda:0 $T --json -q >"$OUT/aib-$name.json" 2>>"$log"
+    "$A" --db "$OUT/gpu.db" run "$@" -d cuda:0 $T $P --json -q >"$OUT/aib-$name.json" 2>>"$log"
     "$PY" - "$OUT/aib-$name.json" <<'PY' 2>>"$log" || echo FAILED
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
@@ -208,7 +217,7 @@ done
 # shared-memory pipelines) ----------------------------------------------------
 san=""
 if [ "${QUICK:-0}" != 1 ] && command -v compute-sanitizer >/dev/null; then
-    ST="--warmup 0 --min-time 0 --max-time 0.001 --min-reps 1"
+    ST="--warmup 0 --min-time 0 --max-time 0.001 --min-reps 1 --profilers none" # CUPTI and the sanitizer do not mix
     for c in "matmul -p n=300 -p m=200 -p k=100 -p precision=fp32 -p impl=native" \
         "matmul -p n=300 -p m=200 -p k=100 -p precision=bf16 -p impl=native" \
         "matmul -p n=256 -p precision=fp16 -p impl=native" "matmul -p n=256 -p precision=fp64 -p impl=native" \
@@ -223,6 +232,94 @@ if [ "${QUICK:-0}" != 1 ] && command -v compute-sanitizer >/dev/null; then
     done
 fi
 
+# --- CUPTI on the GPU (issue 6): the range profiler, PM sampling and the
+# kernel trace on real work; counters against what the workload declares ---
+cupti_run() { # name, aibench run arguments...
+    local name=$1; shift
+    "$A" --db "$OUT/cupti.db" run "$@" -d cuda:0 $T --json -q >"$OUT/cupti-$name.json" 2>"$OUT/cupti-$name.err"
+}
+{
+    echo "== CUPTI"
+    id -u; grep RmProfilingAdminOnly /proc/driver/nvidia/params 2>/dev/null
+    "$A" metrics dram__bytes_read 2>&1 | head -3
+    "$A" metrics --passes default 2>&1
+    "$A" metrics --pm --passes default 2>&1
+} >>"$log" 2>&1
+MM="dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum,sm__inst_executed_pipe_tensor.sum"
+MM="$MM,sm__throughput.avg.pct_of_peak_sustained_elapsed,pm:dram__bytes_read.sum.per_second"
+MM="$MM,pm:sm__pipe_tensor_cycles_active_realtime.avg.pct_of_peak_sustained_elapsed"
+cupti_run membw-copy membw -p kernel=copy -p size=2G
+cupti_run membw-triad membw -p kernel=triad -p size=3G
+cupti_run mm-bf16 matmul -p n=$S -p precision=bf16 -p impl=cublas --metrics "$MM"
+# Does PM sampling beside the timed samples cost anything? Same run with and
+# without the cupti profiler, alternating.
+for r in 1 2; do
+    cupti_run ovh-none-$r membw -p kernel=copy -p size=2G --profilers none
+    cupti_run ovh-cupti-$r membw -p kernel=copy -p size=2G --profilers cupti
+done
+cupti_table=$("$PY" - "$OUT" <<'PY' 2>>"$log"
+import json, os, statistics, sys
+out = sys.argv[1]
+def load(name):
+    try:
+        doc = json.load(open(os.path.join(out, "cupti-%s.json" % name)))
+        return doc["results"][0], doc.get("series", [])
+    except Exception as e:
+        return None, str(e)
+def val(r, k):
+    m = r["metrics"].get(k)
+    return (m["value"], None) if m and "value" in m else (None, (m or {}).get("missing", "absent"))
+rows = []
+def row(name, what, v, ref, note=""):
+    if v is None or ref in (None, 0):
+        rows.append("%-28s %-44s %12s %12s %7s  NO FIGURE %s" % (name, what, "-", "-", "-", note))
+    else:
+        rows.append("%-28s %-44s %12.4g %12.4g %7.3f  %s" % (name, what, v, ref, v / ref, note))
+for case in ("membw-copy", "membw-triad", "mm-bf16"):
+    r, series = load(case)
+    if r is None or r["status"] != "ok":
+        rows.append("%-28s NO FIGURE: %s" % (case, series if r is None else r["error"]))
+        continue
+    passes, why = val(r, "cupti.range_passes")
+    drop, _ = val(r, "cupti.range_dropped")
+    rd, why_rd = val(r, "cupti.dram__bytes_read.sum/iter")
+    wr, _ = val(r, "cupti.dram__bytes_write.sum/iter")
+    dram = rd + wr if rd is not None and wr is not None else None
+    if case.startswith("membw"):
+        row(case, "DRAM bytes/iter (read+write) / declared", dram, r["bytes"], why_rd or "")
+    gt, why_gt = val(r, "cupti.gpu__time_duration.sum/iter")
+    dt, _ = val(r, "device_time")
+    row(case, "range gpu__time/iter / timed device_time", gt, dt, why_gt or "")
+    kt, why_k = val(r, "cupti.kernel_time/iter")
+    row(case, "trace kernel time/iter / timed device_time", kt, dt, why_k or "")
+    k1 = r["metrics"].get("cupti.kernel.1", {})
+    rows.append("%-28s range passes %s, dropped %s; kernel.1: %s" % (case, passes if passes is not None else why,
+                drop, k1.get("note", k1.get("missing"))))
+    pm = [s for s in series if s["source"] == "cupti" and s["name"].startswith("dram__bytes_read.sum.per_s")]
+    tput, _ = val(r, "device_throughput")
+    if pm and pm[0]["count"]:
+        wr_pm = [s for s in series if s["source"] == "cupti" and s["name"].startswith("dram__bytes_write.sum.per_s")]
+        if case.startswith("membw"):
+            rate = pm[0]["mean"] + (wr_pm[0]["mean"] if wr_pm else 0)
+            row(case, "PM DRAM B/s mean (%d samples) / timed B/s" % pm[0]["count"], rate, tput * 1e9 if tput else None)
+        else:
+            rows.append("%-28s PM DRAM read B/s mean %.4g over %d samples" % (case, pm[0]["mean"], pm[0]["count"]))
+    else:
+        ps, why_pm = val(r, "cupti.pm_samples")
+        rows.append("%-28s PM sampling NO FIGURE: %s" % (case, why_pm))
+    if case == "mm-bf16":
+        t, why_t = val(r, "cupti.sm__inst_executed_pipe_tensor.sum/iter")
+        row(case, "tensor-pipe inst/iter / (flops/iter)", t, r["flops"], why_t or "")
+ratios = []
+for rr in (1, 2):
+    a, _ = load("ovh-cupti-%d" % rr)
+    b, _ = load("ovh-none-%d" % rr)
+    if a and b and a["status"] == b["status"] == "ok":
+        ratios.append(val(a, "device_throughput")[0] / val(b, "device_throughput")[0])
+row("membw copy 2G", "device GB/s with cupti / with none (median)", statistics.median(ratios) if ratios else None, 1.0)
+print("\n".join(rows))
+PY
+)
 # --- the table ----------------------------------------------------------------
 row() { # name aibench-case reference-key ref-is-aibench target
     local a r
@@ -260,6 +357,10 @@ row() { # name aibench-case reference-key ref-is-aibench target
     row "conv res3b-branch2b n=64 bf16 cudnn" conv-bf16-cudnn conv-bf16 torch -
     row "conv res3b-branch2b n=64 fp32 cudnn" conv-fp32-cudnn conv-fp32 torch -
     row "conv fp32 native / cudnn" conv-fp32-native conv-fp32-cudnn aib -
+    echo
+    echo "CUPTI (counters from replays and PM sampling vs the clean timed figures):"
+    printf '%-28s %-44s %12s %12s %7s\n' "case" "figure" "value" "reference" "ratio"
+    printf '%s\n' "${cupti_table:-NO FIGURE: the CUPTI report script failed (see run.log)}"
     if [ -n "$san" ]; then echo; echo "compute-sanitizer on aibench's kernels:"; printf '%s' "$san"; fi
 } | tee "$OUT/table.txt" | tee -a "$log"
 grep -q "BELOW TARGET\|NO FIGURE\|ERRORS" "$OUT/table.txt" && exit 1

@@ -14,47 +14,8 @@
 #include <sqlite3.h>
 
 #include "../../results/store.h"
+#include "fixtures.h"
 
-struct fx {
-    char dir[64];
-    char db[128];
-    struct aib_store *s;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    struct aib_err err = {0};
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/aib-ci-store-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->db, sizeof f->db, "%s/r.db", f->dir);
-    if (aib_store_open(f->db, true, false, &f->s, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    aib_store_close(f->s);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
 
 /* Stores a finished run of `suite` with fingerprint `fp` and status `status`. */
 static int64_t add_run(struct aib_store *s, const char *suite, const char *fp, const char *status)
@@ -78,7 +39,7 @@ static int64_t add_run(struct aib_store *s, const char *suite, const char *fp, c
 
 static void test_git_and_fingerprint_round_trip(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_run got;
     struct aib_result *res = NULL;
     size_t n = 0;
@@ -96,7 +57,7 @@ static void test_git_and_fingerprint_round_trip(void **state)
 
 static void test_tags(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_err err = {0};
     int64_t a = add_run(f->s, "ci", "fp", "ok"), b = add_run(f->s, "ci", "fp", "ok"), id = 0, got;
     char ref[32];
@@ -148,7 +109,7 @@ static void test_tags(void **state)
 
 static void test_last_complete(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_err err = {0};
     int64_t id = 0;
     bool found = true;
@@ -162,16 +123,6 @@ static void test_last_complete(void **state)
     assert_int_equal(aib_store_find_last_complete(f->s, "ci", "fpA", &id, &found, &err), 0);
     assert_true(found);
     assert_int_equal(id, want);
-}
-
-static void sql(const char *path, const char *text)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", text, msg);
-    sqlite3_close(db);
 }
 
 static void drop_newer_tables(const char *path)
@@ -200,13 +151,13 @@ static void drop_newer_tables(const char *path)
     assert_true(n >= 1); /* tags, at least */
     for (int i = 0; i < n; i++) {
         snprintf(stmt, sizeof stmt, "DROP TABLE \"%.63s\"", names[i]);
-        sql(path, stmt);
+        aib_test_sql_exec(path, stmt);
     }
 }
 
 static void test_upgrade_from_version_2(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_err err = {0};
     int64_t old = add_run(f->s, "ci", "", "ok");
     aib_store_close(f->s);
@@ -215,7 +166,7 @@ static void test_upgrade_from_version_2(void **state)
      * 2 only (whatever later migrations add is dropped too), without the
      * columns version 3 added. */
     drop_newer_tables(f->db);
-    sql(f->db, "DROP INDEX runs_suite_fp;"
+    aib_test_sql_exec(f->db, "DROP INDEX runs_suite_fp;"
                "ALTER TABLE runs DROP COLUMN git_commit; ALTER TABLE runs DROP COLUMN git_branch;"
                "ALTER TABLE runs DROP COLUMN fingerprint; PRAGMA user_version = 2;");
     if (aib_store_open(f->db, false, false, &f->s, &err))
@@ -239,10 +190,10 @@ static void test_upgrade_from_version_2(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_git_and_fingerprint_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_last_complete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upgrade_from_version_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_git_and_fingerprint_round_trip, aib_tmp_store_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_tags, aib_tmp_store_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_last_complete, aib_tmp_store_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_version_2, aib_tmp_store_setup, aib_tmp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,7 +183,7 @@ static void test_layers(void **state)
     strcpy(p.layer, "list");
     assert_int_equal(conv_validate(&dev, &p, &err), AIB_EUSAGE);
     aib_err_prefix(&err, "conv on cpu");
-    assert_non_null(strstr(err.msg, "no layer 'list'; one of: resnet50-{conv1,"));
+    assert_non_null(strstr(err.msg, "no layer 'list'; built-in layers: resnet50-{conv1,"));
     for (size_t i = 0; i < n; i++)
         assert_non_null(strstr(err.msg, strrchr(all[i].name, '-') + 1));
     strcpy(p.layer, "vgg16-conv1");

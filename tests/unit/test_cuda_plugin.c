@@ -39,7 +39,7 @@ static void test_table_and_no_driver(void **state)
     const struct aib_cuda_plugin *pl = get();
     assert_non_null(pl);
     assert_int_equal(pl->abi, AIB_CUDA_PLUGIN_ABI);
-    assert_int_equal(AIB_CUDA_PLUGIN_ABI, 2);
+    assert_int_equal(AIB_CUDA_PLUGIN_ABI, 3);
     assert_non_null(pl->init);
     assert_non_null(pl->device_info);
     assert_non_null(pl->shutdown);

@@ -16,27 +16,17 @@
 #include <cmocka.h>
 
 #include "../../workloads/io/io.h"
+#include "fixtures.h"
 
 extern const struct aib_workload_ops aib_io_cpu;
 
 static const struct aib_device cpu = {.id = "cpu", .kind = AIB_DEV_CPU, .mem_bytes = 1ull << 33};
 
-struct fixture {
-    char dir[256];
-};
-
+/* /var/tmp, not /tmp: O_DIRECT needs a file system that allows it (tmpfs does not). */
 static int setup_dir(void **st)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/var/tmp/aibench-test-io.XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    *st = f;
-    return 0;
+    *st = aib_tmp_new("/var/tmp/aibench-test-io.XXXXXX");
+    return *st ? 0 : -1;
 }
 
 static int is_empty(const char *dir)
@@ -54,14 +44,13 @@ static int is_empty(const char *dir)
 
 static int teardown_dir(void **st)
 {
-    struct fixture *f = *st;
+    struct aib_tmp *f = *st;
     int empty = is_empty(f->dir);
-    rmdir(f->dir);
-    free(f);
+    aib_tmp_teardown(st);
     return empty ? 0 : -1; /* something was left behind */
 }
 
-/* Parameters from "k=v" strings over the defaults. */
+/* Parameters from "k=v" strings over the defaults, in `dir`. */
 static void params(struct io_params *p, const char *dir, ...)
 {
     struct aib_err err = {0};
@@ -69,15 +58,7 @@ static void params(struct io_params *p, const char *dir, ...)
     assert_int_equal(aib_params_set(&aib_io_cpu.params, p, "dir", dir, &err), 0);
     va_list ap;
     va_start(ap, dir);
-    const char *kv;
-    while ((kv = va_arg(ap, const char *))) {
-        char k[64];
-        const char *eq = strchr(kv, '=');
-        assert_non_null(eq);
-        snprintf(k, sizeof k, "%.*s", (int)(eq - kv), kv);
-        if (aib_params_set(&aib_io_cpu.params, p, k, eq + 1, &err))
-            fail_msg("%s: %s", kv, err.msg);
-    }
+    aib_test_params_va(&aib_io_cpu.params, p, ap);
     va_end(ap);
 }
 
@@ -196,7 +177,7 @@ static void expect_bad(const struct io_params *p, const char *want)
 
 static void test_bad_input(void **st)
 {
-    struct fixture *f = *st;
+    struct aib_tmp *f = *st;
     struct io_params p;
     char path[512];
     snprintf(path, sizeof path, "%s/nope", f->dir);
@@ -232,20 +213,8 @@ static void test_bad_input(void **st)
 /* setup, run, verify, run, verify, metrics, teardown: what the engine does. */
 static void run_entry(const struct io_params *p, const char *must_metric)
 {
-    struct aib_err err = {0};
-    void *s = NULL;
-    if (aib_io_cpu.validate(&cpu, p, &err) || aib_io_cpu.setup(&cpu, p, &s, &err))
-        fail_msg("%s", err.msg);
-    for (int i = 0; i < 2; i++)
-        if (aib_io_cpu.run(s, 2, &err) || aib_io_cpu.verify(s, &err))
-            fail_msg("%s", err.msg);
     struct aib_result r = {0};
-    assert_int_equal(aib_result_push_sample(&r, 0.01), 0);
-    struct aib_work w;
-    aib_io_cpu.work(p, &w);
-    r.bytes = w.bytes;
-    r.ops = w.ops;
-    assert_int_equal(aib_io_cpu.metrics(s, &r, &err), 0);
+    aib_test_entry(&aib_io_cpu, &cpu, p, 2, &r);
     const struct aib_metric *m = aib_result_metric(&r, must_metric);
     assert_non_null(m);
     assert_true(m->valid && m->value > 0);
@@ -253,12 +222,11 @@ static void run_entry(const struct io_params *p, const char *must_metric)
     assert_non_null(ver);
     assert_true(ver->value > 0);
     aib_result_free(&r);
-    aib_io_cpu.teardown(s);
 }
 
 static void test_patterns(void **st)
 {
-    struct fixture *f = *st;
+    struct aib_tmp *f = *st;
     struct io_params p;
     params(&p, f->dir, "size=2M", "pattern=seqread", "direct=0", NULL);
     run_entry(&p, "mb_s");
@@ -278,7 +246,7 @@ static void test_patterns(void **st)
 /* Data changed behind aibench's back fails the read that sees it. */
 static void test_read_corruption(void **st)
 {
-    struct fixture *f = *st;
+    struct aib_tmp *f = *st;
     struct io_params p;
     params(&p, f->dir, "size=1M", "pattern=randread", "engine=io_uring", "iodepth=4", "direct=0", NULL);
     struct aib_err err = {0};
@@ -303,7 +271,7 @@ static void test_read_corruption(void **st)
 /* A completed write that is not on the file is caught by the read-back. */
 static void test_lost_write(void **st)
 {
-    struct fixture *f = *st;
+    struct aib_tmp *f = *st;
     struct io_params p;
     params(&p, f->dir, "size=1M", "pattern=randwrite", "direct=0", NULL);
     struct aib_err err = {0};
@@ -328,7 +296,7 @@ static void test_lost_write(void **st)
 
 static void test_loader_wrong_size(void **st)
 {
-    struct fixture *f = *st;
+    struct aib_tmp *f = *st;
     struct io_params p;
     params(&p, f->dir, "pattern=loader", "files=10", "file_min=8k", "file_max=8k", "direct=0", NULL);
     struct aib_err err = {0};

@@ -15,11 +15,14 @@
 #include <cmocka.h>
 
 #include "../../workloads/net/net.h"
+#include "fixtures.h"
 
 extern const struct aib_workload_ops aib_net_cpu;
 
 static const struct aib_device cpu = {.id = "cpu", .kind = AIB_DEV_CPU};
 
+/* Parameters from "k=v" strings over the defaults, with a 2 s timeout
+ * unless one is given. */
 static void params(struct net_params *p, ...)
 {
     struct aib_err err = {0};
@@ -27,15 +30,7 @@ static void params(struct net_params *p, ...)
     assert_int_equal(aib_params_set(&aib_net_cpu.params, p, "timeout", "2", &err), 0);
     va_list ap;
     va_start(ap, p);
-    const char *kv;
-    while ((kv = va_arg(ap, const char *))) {
-        char k[64];
-        const char *eq = strchr(kv, '=');
-        assert_non_null(eq);
-        snprintf(k, sizeof k, "%.*s", (int)(eq - kv), kv);
-        if (aib_params_set(&aib_net_cpu.params, p, k, eq + 1, &err))
-            fail_msg("%s: %s", kv, err.msg);
-    }
+    aib_test_params_va(&aib_net_cpu.params, p, ap);
     va_end(ap);
 }
 
@@ -71,25 +66,12 @@ static void test_parse(void **st)
 /* setup, run, verify twice, metrics, teardown, as the engine does. */
 static void run_entry(const struct net_params *p, const char *metric)
 {
-    struct aib_err err = {0};
-    void *s = NULL;
-    if (aib_net_cpu.validate(&cpu, p, &err) || aib_net_cpu.setup(&cpu, p, &s, &err))
-        fail_msg("%s", err.msg);
-    for (int i = 0; i < 2; i++)
-        if (aib_net_cpu.run(s, 3, &err) || aib_net_cpu.verify(s, &err))
-            fail_msg("%s", err.msg);
     struct aib_result r = {0};
-    assert_int_equal(aib_result_push_sample(&r, 0.01), 0);
-    struct aib_work w;
-    aib_net_cpu.work(p, &w);
-    r.bytes = w.bytes;
-    r.ops = w.ops;
-    assert_int_equal(aib_net_cpu.metrics(s, &r, &err), 0);
+    aib_test_entry(&aib_net_cpu, &cpu, p, 3, &r);
     const struct aib_metric *m = aib_result_metric(&r, metric);
     if (!m || !m->valid)
         fail_msg("metric %s missing", metric);
     aib_result_free(&r);
-    aib_net_cpu.teardown(s);
 }
 
 static void test_loopback_modes(void **st)

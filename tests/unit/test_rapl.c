@@ -17,10 +17,7 @@
 #include <cmocka.h>
 
 #include "../../profilers/profiler.h"
-
-struct fx {
-    char root[64];
-};
+#include "fixtures.h"
 
 static void put(const char *root, const char *rel, const char *text)
 {
@@ -41,32 +38,6 @@ static void put(const char *root, const char *rel, const char *text)
     fclose(f);
 }
 
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/aib_rapl_XXXXXX");
-    if (!mkdtemp(f->root))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
-
 #define PC "sys/class/powercap/"
 
 static const struct aib_prof_value *get(const struct aib_prof_values *v, const char *name)
@@ -79,24 +50,24 @@ static const struct aib_prof_value *get(const struct aib_prof_values *v, const c
 
 static void test_energy_with_wrap(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     /* Two packages, the second one's counter wraps; DRAM on the first; a
      * core subdomain and psys that must not be added to the package. */
-    put(f->root, PC "intel-rapl:0/name", "package-0\n");
-    put(f->root, PC "intel-rapl:0/energy_uj", "1000000\n");
-    put(f->root, PC "intel-rapl:0/max_energy_range_uj", "262143328850\n");
-    put(f->root, PC "intel-rapl:1/name", "package-1\n");
-    put(f->root, PC "intel-rapl:1/energy_uj", "999000000\n");
-    put(f->root, PC "intel-rapl:1/max_energy_range_uj", "1000000000\n");
-    put(f->root, PC "intel-rapl:0:0/name", "core\n");
-    put(f->root, PC "intel-rapl:0:0/energy_uj", "5\n");
-    put(f->root, PC "intel-rapl:0:1/name", "dram\n");
-    put(f->root, PC "intel-rapl:0:1/energy_uj", "100\n");
-    put(f->root, PC "intel-rapl:0:1/max_energy_range_uj", "65532610987\n");
-    put(f->root, PC "intel-rapl:2/name", "psys\n");
-    put(f->root, PC "intel-rapl:2/energy_uj", "0\n");
+    put(f->dir, PC "intel-rapl:0/name", "package-0\n");
+    put(f->dir, PC "intel-rapl:0/energy_uj", "1000000\n");
+    put(f->dir, PC "intel-rapl:0/max_energy_range_uj", "262143328850\n");
+    put(f->dir, PC "intel-rapl:1/name", "package-1\n");
+    put(f->dir, PC "intel-rapl:1/energy_uj", "999000000\n");
+    put(f->dir, PC "intel-rapl:1/max_energy_range_uj", "1000000000\n");
+    put(f->dir, PC "intel-rapl:0:0/name", "core\n");
+    put(f->dir, PC "intel-rapl:0:0/energy_uj", "5\n");
+    put(f->dir, PC "intel-rapl:0:1/name", "dram\n");
+    put(f->dir, PC "intel-rapl:0:1/energy_uj", "100\n");
+    put(f->dir, PC "intel-rapl:0:1/max_energy_range_uj", "65532610987\n");
+    put(f->dir, PC "intel-rapl:2/name", "psys\n");
+    put(f->dir, PC "intel-rapl:2/energy_uj", "0\n");
     struct aib_device dev = {.kind = AIB_DEV_CPU};
-    struct aib_prof_opts o = {.interval_s = 0.1, .root = f->root};
+    struct aib_prof_opts o = {.interval_s = 0.1, .root = f->dir};
     struct aib_err err = {0};
     void *st = NULL;
     char why[128];
@@ -104,11 +75,11 @@ static void test_energy_with_wrap(void **state)
     assert_string_equal(why, "3 RAPL domains");
     assert_int_equal(aib_prof_rapl.open(&dev, &o, &st, &err), 0);
     assert_int_equal(aib_prof_rapl.start(st, &err), 0);
-    put(f->root, PC "intel-rapl:0/energy_uj", "31000000\n");   /* +30 J */
-    put(f->root, PC "intel-rapl:1/energy_uj", "4000000\n");    /* wrapped: +1 J +4 J */
-    put(f->root, PC "intel-rapl:0:0/energy_uj", "900000000\n");
-    put(f->root, PC "intel-rapl:0:1/energy_uj", "2500100\n");  /* +2.5 J */
-    put(f->root, PC "intel-rapl:2/energy_uj", "900000000\n");
+    put(f->dir, PC "intel-rapl:0/energy_uj", "31000000\n");   /* +30 J */
+    put(f->dir, PC "intel-rapl:1/energy_uj", "4000000\n");    /* wrapped: +1 J +4 J */
+    put(f->dir, PC "intel-rapl:0:0/energy_uj", "900000000\n");
+    put(f->dir, PC "intel-rapl:0:1/energy_uj", "2500100\n");  /* +2.5 J */
+    put(f->dir, PC "intel-rapl:2/energy_uj", "900000000\n");
     usleep(20000); /* a profiled time above zero for the power figure */
     assert_int_equal(aib_prof_rapl.stop(st, &err), 0);
     struct aib_prof_values v = {0};
@@ -126,16 +97,16 @@ static void test_energy_with_wrap(void **state)
 
 static void test_no_dram_and_unknown_wrap(void **state)
 {
-    struct fx *f = *state;
-    put(f->root, PC "intel-rapl:0/name", "package-0\n");
-    put(f->root, PC "intel-rapl:0/energy_uj", "500\n");
+    struct aib_tmp *f = *state;
+    put(f->dir, PC "intel-rapl:0/name", "package-0\n");
+    put(f->dir, PC "intel-rapl:0/energy_uj", "500\n");
     struct aib_device dev = {.kind = AIB_DEV_CPU};
-    struct aib_prof_opts o = {.interval_s = 0.1, .root = f->root};
+    struct aib_prof_opts o = {.interval_s = 0.1, .root = f->dir};
     struct aib_err err = {0};
     void *st = NULL;
     assert_int_equal(aib_prof_rapl.open(&dev, &o, &st, &err), 0);
     assert_int_equal(aib_prof_rapl.start(st, &err), 0);
-    put(f->root, PC "intel-rapl:0/energy_uj", "100\n"); /* went back, no max range */
+    put(f->dir, PC "intel-rapl:0/energy_uj", "100\n"); /* went back, no max range */
     assert_int_equal(aib_prof_rapl.stop(st, &err), 0);
     struct aib_prof_values v = {0};
     assert_int_equal(aib_prof_rapl.read(st, &v, &err), 0);
@@ -150,9 +121,9 @@ static void test_no_dram_and_unknown_wrap(void **state)
 
 static void test_no_powercap(void **state)
 {
-    struct fx *f = *state; /* an empty root: no /sys/class/powercap */
+    struct aib_tmp *f = *state; /* an empty root: no /sys/class/powercap */
     struct aib_device dev = {.kind = AIB_DEV_CPU};
-    struct aib_prof_opts o = {.interval_s = 0.1, .root = f->root};
+    struct aib_prof_opts o = {.interval_s = 0.1, .root = f->dir};
     struct aib_err err = {0};
     void *st = NULL;
     char why[128];
@@ -203,9 +174,9 @@ static void test_this_machine(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_energy_with_wrap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_dram_and_unknown_wrap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_powercap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_energy_with_wrap, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_no_dram_and_unknown_wrap, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_no_powercap, aib_tmp_setup, aib_tmp_teardown),
         cmocka_unit_test(test_this_machine),
     };
     return cmocka_run_group_tests_name("rapl", tests, NULL, NULL);

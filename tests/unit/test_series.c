@@ -23,58 +23,8 @@
 #include "../../profilers/profiler.h"
 #include "../../profilers/series.h"
 #include "../../results/store.h"
+#include "fixtures.h"
 
-struct fx {
-    char dir[64], db[128];
-    struct aib_store *s;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    struct aib_err err = {0};
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/aib_series_XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->db, sizeof f->db, "%s/r.db", f->dir);
-    if (aib_store_open(f->db, true, false, &f->s, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    aib_store_close(f->s);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
-
-static int64_t sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
 
 static int64_t add_run_with_result(struct aib_store *s, int64_t *result_id)
 {
@@ -94,7 +44,7 @@ static int64_t add_run_with_result(struct aib_store *s, int64_t *result_id)
 
 static void test_round_trip(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_err err = {0};
     int64_t rid = 0, run_id = add_run_with_result(f->s, &rid);
     struct aib_series_set set = {0}, got = {0};
@@ -109,8 +59,8 @@ static void test_round_trip(void **state)
     aib_series_set_result(&set, rid);
     assert_int_equal(aib_series_store(f->s, run_id, &set, &err), 0);
 
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM series"), 3);
-    assert_int_equal(sql_int(f->db, "SELECT length(t) FROM series WHERE name = 'cpu.util'"), 400);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM series"), 3);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT length(t) FROM series WHERE name = 'cpu.util'"), 400);
     assert_int_equal(aib_series_load(f->s, run_id, &got, &err), 0);
     assert_int_equal(got.len, 3);
     const struct aib_series *x = &got.items[0];
@@ -151,24 +101,21 @@ static void test_round_trip(void **state)
     char ref[32];
     snprintf(ref, sizeof ref, "%lld", (long long)run_id);
     assert_int_equal(aib_store_delete_run(f->s, ref, &err), 0);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM series"), 0);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM series"), 0);
     aib_series_free(&set);
     aib_series_free(&got);
 }
 
 static void test_corrupt_blob(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_err err = {0};
     int64_t rid = 0, run_id = add_run_with_result(f->s, &rid);
     struct aib_series_set set = {0}, got = {0};
     struct aib_series *a = aib_series_get(&set, "system", "load1", "", 0);
     assert_int_equal(aib_series_push(a, 0, 1), 0);
     assert_int_equal(aib_series_store(f->s, run_id, &set, &err), 0);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE series SET n = 3", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    aib_test_sql_exec(f->db, "UPDATE series SET n = 3");
     assert_int_equal(aib_series_load(f->s, run_id, &got, &err), AIB_EIO);
     assert_non_null(strstr(err.msg, "do not match"));
     aib_series_free(&set);
@@ -202,7 +149,8 @@ static void test_options(void **state)
     aib_profilers_free(p);
     assert_int_equal(aib_prof_registry_check(&err), 0);
     assert_non_null(aib_prof_find("nvml"));
-    assert_null(aib_prof_find("cupti"));
+    assert_non_null(aib_prof_find("cupti"));
+    assert_null(aib_prof_find("no-such-profiler"));
 }
 
 /* A workload whose run() starts a thread per iteration and spins in it and
@@ -266,7 +214,7 @@ static const struct aib_workload_ops tw = {
 
 static void test_engine_run(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_err err = {0};
     struct aib_device dev = {.kind = AIB_DEV_CPU, .cores = 2, .threads = 2,
                              .peak_fp32_gflops = 100};
@@ -352,10 +300,10 @@ static void test_engine_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_blob, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip, aib_tmp_store_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_blob, aib_tmp_store_setup, aib_tmp_teardown),
         cmocka_unit_test(test_options),
-        cmocka_unit_test_setup_teardown(test_engine_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_run, aib_tmp_store_setup, aib_tmp_teardown),
     };
     return cmocka_run_group_tests_name("series", tests, NULL, NULL);
 }

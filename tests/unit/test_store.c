@@ -19,43 +19,10 @@
 #include <sqlite3.h>
 
 #include "../../results/store.h"
+#include "fixtures.h"
 
 #define APP_ID 0x41494221
 
-struct fx {
-    char dir[64];
-    char db[128];
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/aib_store_XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->db, sizeof f->db, "%s/r.db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    chmod(f->dir, 0700);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
 
 static struct aib_store *open_ok(const char *path)
 {
@@ -65,28 +32,6 @@ static struct aib_store *open_ok(const char *path)
     if (rc)
         fail_msg("open %s: %s", path, err.msg);
     return s;
-}
-
-static int64_t sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static void sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
 }
 
 static int file_mode(const char *path)
@@ -193,7 +138,7 @@ static int64_t add_run(struct aib_store *s, const char *uuid, int nresults)
 
 static void test_schema_created(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     char side[160];
     struct aib_store *s = open_ok(f->db);
     assert_int_equal(file_mode(f->db), 0600);
@@ -204,9 +149,9 @@ static void test_schema_created(void **state)
     snprintf(side, sizeof side, "%s-shm", f->db);
     assert_int_equal(file_mode(side) & 077, 0);
     assert_string_equal(aib_store_path(s), f->db);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), aib_store_schema_version());
-    assert_int_equal(sql_int(f->db, "PRAGMA application_id"), APP_ID);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+    assert_int_equal(aib_test_sql_int(f->db, "PRAGMA user_version"), aib_store_schema_version());
+    assert_int_equal(aib_test_sql_int(f->db, "PRAGMA application_id"), APP_ID);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name IN"
                                     " ('runs', 'run_env', 'results', 'samples', 'results_run')"),
                      5);
     aib_store_close(s);
@@ -214,21 +159,21 @@ static void test_schema_created(void **state)
     s = open_ok(f->db);
     aib_store_close(s);
     assert_int_equal(
-        sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+        aib_test_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 }
 
 static void test_empty_file_is_initialized(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     write_bytes(f->db, "", 0);
     struct aib_store *s = open_ok(f->db);
     aib_store_close(s);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), aib_store_schema_version());
+    assert_int_equal(aib_test_sql_int(f->db, "PRAGMA user_version"), aib_store_schema_version());
 }
 
 static void test_roundtrip(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_store *s = open_ok(f->db);
     struct aib_run run = {0}, got;
     struct aib_result r[2], *res = NULL;
@@ -297,7 +242,7 @@ static void test_roundtrip(void **state)
 
 static void test_list_and_refs(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_store *s = open_ok(f->db);
     struct aib_run *runs = NULL, got;
     struct aib_result *res = NULL;
@@ -360,19 +305,19 @@ static void test_list_and_refs(void **state)
 
 static void test_delete_cascades(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     struct aib_store *s = open_ok(f->db);
     struct aib_err err = {0};
     char ref[24];
     int64_t keep = add_run(s, NULL, 2);
     int64_t gone = add_run(s, NULL, 3);
     snprintf(ref, sizeof ref, "%lld", (long long)gone);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM samples"), 15);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM samples"), 15);
     assert_int_equal(aib_store_delete_run(s, "last", &err), 0);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM runs"), 1);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM results"), 2);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM samples"), 6);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM results WHERE run_id NOT IN"
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM results"), 2);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM samples"), 6);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM results WHERE run_id NOT IN"
                                     " (SELECT id FROM runs)"),
                      0);
     assert_int_equal(aib_store_delete_run(s, ref, &err), AIB_EUSAGE);
@@ -381,13 +326,13 @@ static void test_delete_cascades(void **state)
     assert_true(add_run(s, NULL, 0) > gone);
     snprintf(ref, sizeof ref, "%lld", (long long)keep);
     assert_int_equal(aib_store_delete_run(s, ref, &err), 0);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM samples"), 0);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM samples"), 0);
     aib_store_close(s);
 }
 
 static void test_random_bytes_refused(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     unsigned char buf[4096];
     for (size_t i = 0; i < sizeof buf; i++)
         buf[i] = (unsigned char)(rand() & 0xff);
@@ -401,28 +346,28 @@ static void test_random_bytes_refused(void **state)
 
 static void test_other_app_refused(void **state)
 {
-    struct fx *f = *state;
-    sql_exec(f->db, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);"
+    struct aib_tmp *f = *state;
+    aib_test_sql_exec(f->db, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);"
                     "INSERT INTO notes(body) VALUES ('keep me');");
     assert_refused(f->db, "not an aibench results database");
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM notes"), 1);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM notes"), 1);
     /* Another application's id, even with no tables yet. */
     unlink(f->db);
-    sql_exec(f->db, "PRAGMA application_id = 1234; PRAGMA user_version = 3;");
+    aib_test_sql_exec(f->db, "PRAGMA application_id = 1234; PRAGMA user_version = 3;");
     assert_refused(f->db, "another application");
 }
 
 static void test_newer_schema_refused(void **state)
 {
-    struct fx *f = *state;
-    sql_exec(f->db, "PRAGMA application_id = 1095320097; PRAGMA user_version = 999;"
+    struct aib_tmp *f = *state;
+    aib_test_sql_exec(f->db, "PRAGMA application_id = 1095320097; PRAGMA user_version = 999;"
                     "CREATE TABLE runs(id INTEGER PRIMARY KEY);");
     assert_refused(f->db, "has schema version 999, newer than this aibench supports");
 }
 
 static void test_missing_and_unwritable_dir(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     char path[256], dir[200];
     struct aib_store *s = NULL;
     struct aib_err err = {0};
@@ -513,7 +458,7 @@ cleanup:
 
 static void test_two_writers(void **state)
 {
-    struct fx *f = *state;
+    struct aib_tmp *f = *state;
     pid_t pids[2];
     /* Both start on a database that does not exist yet: creation races too. */
     for (int i = 0; i < 2; i++) {
@@ -528,26 +473,26 @@ static void test_two_writers(void **state)
         assert_true(WIFEXITED(st));
         assert_int_equal(WEXITSTATUS(st), 0);
     }
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM runs"), 2);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM results"), 100);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM samples"), 500);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM results"), 100);
+    assert_int_equal(aib_test_sql_int(f->db, "SELECT count(*) FROM samples"), 500);
     assert_int_equal(file_mode(f->db), 0600);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_schema_created, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_file_is_initialized, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_and_refs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete_cascades, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_random_bytes_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_app_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missing_and_unwritable_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_created, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_empty_file_is_initialized, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_list_and_refs, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_delete_cascades, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_random_bytes_refused, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_other_app_refused, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, aib_tmp_setup, aib_tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_and_unwritable_dir, aib_tmp_setup, aib_tmp_teardown),
         cmocka_unit_test(test_resolve_path),
-        cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_writers, aib_tmp_setup, aib_tmp_teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

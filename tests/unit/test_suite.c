@@ -91,6 +91,14 @@ static int load_with(struct fx *f, const char *yaml, const struct aib_devlist *d
     return aib_suite_load(f->path, NULL, devs, plan, err);
 }
 
+/* Loads a suite that must load. */
+static void load_ok(struct fx *f, const char *yaml, const struct aib_devlist *devs, struct aib_plan *plan)
+{
+    struct aib_err err;
+    if (load_with(f, yaml, devs, plan, &err))
+        fail_msg("%s", err.msg);
+}
+
 /* Loads a broken suite: AIB_EUSAGE and one line "FILE:LINE:COL: ...". */
 static void expect_error(struct fx *f, const char *yaml, unsigned line, const char *needle)
 {
@@ -133,10 +141,7 @@ static void test_valid_sweep(void **state)
 {
     struct fx *f = *state;
     struct aib_plan plan;
-    struct aib_err err;
-    int rc = load_with(f, valid, &f->devs, &plan, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
+    load_ok(f, valid, &f->devs, &plan);
     assert_int_equal(plan.len, 4);
     assert_int_equal(plan.nnotes, 0);
     assert_string_equal(plan.suite, "t");
@@ -259,13 +264,10 @@ static void test_absent_device_is_a_note(void **state)
 {
     struct fx *f = *state;
     struct aib_plan plan;
-    struct aib_err err;
-    int rc = load_with(f,
-                       "name: t\nentries:\n  - workload: matmul\n    devices: [cuda:*, cpu]\n"
-                       "    params: {n: 64}\n  - workload: matmul\n    devices: opencl:7:0\n",
-                       &f->devs, &plan, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
+    load_ok(f,
+            "name: t\nentries:\n  - workload: matmul\n    devices: [cuda:*, cpu]\n"
+            "    params: {n: 64}\n  - workload: matmul\n    devices: opencl:7:0\n",
+            &f->devs, &plan);
     assert_int_equal(plan.len, 1);
     assert_int_equal(plan.nnotes, 2);
     char want[512];
@@ -284,13 +286,10 @@ static void test_unsupported_kind_is_a_note(void **state)
     add_device(&devs, "cpu", AIB_DEV_CPU);
     add_device(&devs, "cuda:0", AIB_DEV_CUDA);
     struct aib_plan plan;
-    struct aib_err err;
-    int rc = load_with(f,
-                       "name: t\nentries:\n  - workload: net\n    devices: [all, cpu]\n"
-                       "    params: {mode: [tcp, pingpong]}\n",
-                       &devs, &plan, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
+    load_ok(f,
+            "name: t\nentries:\n  - workload: net\n    devices: [all, cpu]\n"
+            "    params: {mode: [tcp, pingpong]}\n",
+            &devs, &plan);
     assert_int_equal(plan.len, 2); /* cpu once, although named twice */
     assert_int_equal(plan.nnotes, 1);
     assert_non_null(strstr(plan.notes[0], ":4:15: skipped net on cuda:0"));
@@ -306,21 +305,19 @@ static void test_combination_is_a_note(void **state)
 {
     struct fx *f = *state;
     struct aib_plan plan;
-    struct aib_err err;
-    int rc = load_with(f,
-                       "name: t\nentries:\n  - workload: matmul\n"
-                       "    params: {n: [64, 96, 128], precision: [fp32, fp16]}\n",
-                       &f->devs, &plan, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
+    load_ok(f,
+            "name: t\nentries:\n  - workload: matmul\n"
+            "    params: {n: [64, 96, 128], precision: [fp32, fp16]}\n",
+            &f->devs, &plan);
     assert_int_equal(plan.len, 3);
     assert_int_equal(plan.nnotes, 1);
     assert_non_null(strstr(plan.notes[0], ":3:5: skipped matmul on cpu (n=64,precision=fp16 and 2 "
                                           "more): "));
     assert_non_null(strstr(plan.notes[0], "bad value 'fp16' for precision"));
     aib_plan_free(&plan);
-    rc = load_with(f, "name: t\nentries:\n  - workload: matmul\n    params: {precision: fp16}\n",
-                   &f->devs, &plan, &err);
+    struct aib_err err;
+    int rc = load_with(f, "name: t\nentries:\n  - workload: matmul\n    params: {precision: fp16}\n",
+                       &f->devs, &plan, &err);
     assert_int_equal(rc, AIB_EUSAGE);
     assert_non_null(strstr(err.msg, ": nothing to run on this machine ("));
     assert_non_null(strstr(err.msg, "skipped matmul on cpu (precision=fp16)"));
@@ -334,14 +331,11 @@ static void test_repetitions(void **state)
     add_device(&devs, "cpu", AIB_DEV_CPU);
     add_device(&devs, "cuda:0", AIB_DEV_CUDA);
     struct aib_plan plan;
-    struct aib_err err;
-    int rc = load_with(f,
-                       "name: t\ndefaults: {repetitions: 3}\nentries:\n"
-                       "  - workload: matmul\n    devices: all\n    params: {n: [64, 128]}\n"
-                       "  - workload: matmul\n    params: {n: 32}\n",
-                       &devs, &plan, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
+    load_ok(f,
+            "name: t\ndefaults: {repetitions: 3}\nentries:\n"
+            "  - workload: matmul\n    devices: all\n    params: {n: [64, 128]}\n"
+            "  - workload: matmul\n    params: {n: 32}\n",
+            &devs, &plan);
     /* Round-robin: the whole plan (3 entries) three times over. */
     assert_int_equal(plan.len, 9);
     for (size_t i = 0; i < 9; i++)

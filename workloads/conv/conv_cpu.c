@@ -28,20 +28,7 @@ struct conv_params {
 
 #define P_(f) offsetof(struct conv_params, f)
 static const struct aib_param conv_params_decl[] = {
-    {"layer", AIB_PT_STR, P_(layer), "none", 0, 0, NULL,
-     "a real layer, e.g. resnet50-res3a-branch2b: sets c..groups (those are then ignored); "
-     "layer=list lists them"},
-    {"n", AIB_PT_INT, P_(n), "1", 1, 65536, NULL, "batch (images)"},
-    {"c", AIB_PT_INT, P_(c), "64", 1, 65536, NULL, "input channels"},
-    {"h", AIB_PT_INT, P_(h), "56", 1, 65536, NULL, "input height"},
-    {"w", AIB_PT_INT, P_(w), "56", 1, 65536, NULL, "input width"},
-    {"k", AIB_PT_INT, P_(k), "64", 1, 65536, NULL, "output channels (filters)"},
-    {"r", AIB_PT_INT, P_(r), "3", 1, 4096, NULL, "filter height"},
-    {"s", AIB_PT_INT, P_(s), "3", 1, 4096, NULL, "filter width"},
-    {"stride", AIB_PT_INT, P_(stride), "1", 1, 4096, NULL, "stride (both directions)"},
-    {"pad", AIB_PT_INT, P_(pad), "1", 0, 4096, NULL, "zero padding on each side"},
-    {"dilation", AIB_PT_INT, P_(dilation), "1", 1, 4096, NULL, "filter dilation"},
-    {"groups", AIB_PT_INT, P_(groups), "1", 1, 65536, NULL, "groups (c for depthwise)"},
+    AIB_CONV_SHAPE_PARAMS(struct conv_params, 65536),
     {"layout", AIB_PT_ENUM, P_(layout), "nchw", 0, 0, "nchw|nhwc",
      "tensor layout; weights KCRS for nchw, KRSC for nhwc"},
     {"impl", AIB_PT_ENUM, P_(impl), "im2col", 0, 0, "im2col|direct",
@@ -62,25 +49,18 @@ struct conv_state {
     struct aib_conv_direct direct;
 };
 
-/* The geometry from a named layer or the parameters; AIB_EUSAGE listing
- * the layers when the name is unknown (so layer=list shows them). */
+/* The geometry from a named layer or the parameters (conv_common.c), and
+ * the column buffer, which only the CPU variant has, within size_t. */
 static int conv_geom(const struct conv_params *p, struct aib_conv_geom *g, struct aib_err *err)
 {
     *g = (struct aib_conv_geom){.n = p->n, .c = p->c, .h = p->h, .w = p->w, .k = p->k, .r = p->r,
                                 .s = p->s, .stride = p->stride, .pad = p->pad, .dil = p->dilation,
                                 .groups = p->groups, .nhwc = p->layout};
-    if (p->layer[0] && strcmp(p->layer, "none") != 0) {
-        const struct aib_conv_layer *l = aib_conv_layer_find(p->layer);
-        if (!l) {
-            char list[sizeof err->msg];
-            aib_conv_layer_names(list, sizeof list);
-            return aib_err_set(err, AIB_EUSAGE, "%s layer '%s'; one of: %s",
-                               strcmp(p->layer, "list") == 0 ? "no" : "unknown", p->layer, list);
-        }
-        g->c = l->c, g->h = l->h, g->w = l->w, g->k = l->k, g->r = l->r, g->s = l->s;
-        g->stride = l->stride, g->pad = l->pad, g->dil = l->dilation, g->groups = l->groups;
-    }
-    return aib_conv_geom_check(g, err);
+    int rc = aib_conv_geom_resolve(p->layer, g, err);
+    if (rc == 0 && aib_conv_elems_col(g) > 9007199254740992.0 / 8)
+        rc = aib_err_set(err, AIB_EUSAGE, "r=%lld s=%lld c=%lld: sizes overflow (im2col column buffer)",
+                         (long long)g->r, (long long)g->s, (long long)g->c);
+    return rc;
 }
 
 static unsigned want_threads(const struct aib_device *dev, const struct conv_params *p)
@@ -133,18 +113,18 @@ static void conv_teardown(void *state)
     if (!s)
         return;
     aib_cpu_team_destroy(s->team);
-    free(s->in);
-    free(s->wt);
-    free(s->out);
-    free(s->col);
-    free(s->packed);
+    aib_free_pages(s->in);
+    aib_free_pages(s->wt);
+    aib_free_pages(s->out);
+    aib_free_pages(s->col);
+    aib_free_pages(s->packed);
     free(s);
 }
 
-static float *alloc_floats(double n)
+/* Each buffer at its own offset from a page boundary (cpu_threads.h). */
+static float *alloc_floats(double n, unsigned skew)
 {
-    size_t bytes = ((size_t)n * sizeof(float) + 63) / 64 * 64;
-    return aligned_alloc(64, bytes ? bytes : 64);
+    return aib_alloc_pages((size_t)n * sizeof(float), skew);
 }
 
 static int conv_setup(const struct aib_device *dev, const void *params, void **state,
@@ -163,13 +143,13 @@ static int conv_setup(const struct aib_device *dev, const void *params, void **s
         goto fail;
     s->impl = p->impl;
     const struct aib_conv_geom *g = &s->g;
-    s->in = alloc_floats(aib_conv_elems_in(g));
-    s->wt = alloc_floats(aib_conv_elems_wt(g));
-    s->out = alloc_floats(aib_conv_elems_out(g));
+    s->in = alloc_floats(aib_conv_elems_in(g), 0);
+    s->wt = alloc_floats(aib_conv_elems_wt(g), 7);
+    s->out = alloc_floats(aib_conv_elems_out(g), 14);
     int need_col = s->impl == IMPL_IM2COL && !aib_conv_is_pointwise(g);
     int need_packed = s->impl == IMPL_DIRECT && g->nhwc;
-    s->col = need_col ? alloc_floats(aib_conv_elems_col(g)) : NULL;
-    s->packed = need_packed ? alloc_floats(aib_conv_elems_wt(g)) : NULL;
+    s->col = need_col ? alloc_floats(aib_conv_elems_col(g), 21) : NULL;
+    s->packed = need_packed ? alloc_floats(aib_conv_elems_wt(g), 28) : NULL;
     if (!s->in || !s->wt || !s->out || (need_col && !s->col) || (need_packed && !s->packed)) {
         rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate %.1f GiB of convolution buffers",
                          conv_bytes(g, s->impl) / 1073741824.0);
@@ -281,26 +261,25 @@ static void conv_work(const void *params, struct aib_work *out)
     struct aib_err err;
     *out = (struct aib_work){0};
     if (conv_geom(params, &g, &err) == 0) /* validated before any work is asked */
-        out->flops = 2.0 * (double)g.n * (double)g.k * (double)g.cg * (double)g.r * (double)g.s *
-                     (double)g.p * (double)g.q;
+        out->flops = aib_conv_flops(&g);
 }
 
 static int conv_metrics(void *state, struct aib_result *r, struct aib_err *err)
 {
     const struct conv_state *s = state;
     char note[160];
-    int rc = aib_result_set_metric(r, "threads", s->threads, "", 1,
-                                   s->impl == IMPL_IM2COL ? "OpenBLAS threads" : "pinned team");
+    struct aib_metric_list m = {r, 0};
+    aib_metric_put(&m, "threads", s->threads, "", 1,
+                   s->impl == IMPL_IM2COL ? "OpenBLAS threads" : "pinned team");
     if (s->impl == IMPL_IM2COL) {
         char blas[128];
         aib_gemm_blas_describe(blas, sizeof blas);
         snprintf(note, sizeof note, "im2col copy: %s path; GEMM: %s", aib_simd_name(s->simd), blas);
-        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
     } else {
         snprintf(note, sizeof note, "direct loops, %s path, %u of %u threads pinned",
                  aib_simd_name(s->simd), aib_cpu_team_pinned(s->team), s->threads);
-        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
     }
+    aib_metric_put(&m, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
     const struct aib_conv_geom *g = &s->g;
     /* the geometry used, which a layer sets whatever c..groups say */
     snprintf(note, sizeof note, "N=%lld C=%lld H=%lld W=%lld K=%lld R=%lld S=%lld stride=%lld "
@@ -308,8 +287,8 @@ static int conv_metrics(void *state, struct aib_result *r, struct aib_err *err)
              (long long)g->c, (long long)g->h, (long long)g->w, (long long)g->k, (long long)g->r,
              (long long)g->s, (long long)g->stride, (long long)g->pad, (long long)g->dil,
              (long long)g->groups, (long long)g->p, (long long)g->q);
-    rc = rc ? rc : aib_result_set_metric(r, "output_pixels", (double)(g->p * g->q), "", 1, note);
-    return rc ? aib_err_set(err, AIB_ENOMEM, "out of memory") : 0;
+    aib_metric_put(&m, "output_pixels", (double)(g->p * g->q), "", 1, note);
+    return aib_metric_list_end(&m, err);
 }
 
 const struct aib_workload_ops aib_conv_cpu = {

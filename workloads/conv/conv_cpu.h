@@ -1,5 +1,5 @@
-/* Shared by the CPU conv files: the geometry of one 2-D convolution and
- * its two implementations. Input N x C x H x W (NCHW) or N x H x W x C
+/* Shared by the CPU conv files: the two implementations of one 2-D
+ * convolution (its geometry is in conv_common.h). Input N x C x H x W (NCHW) or N x H x W x C
  * (NHWC); K filters of C/groups x R x S, stored KCRS for NCHW and KRSC for
  * NHWC; output N x K x P x Q or N x P x Q x K, fp32. */
 #ifndef AIB_CONV_CPU_H
@@ -8,23 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../bench/err.h"
 #include "../cpu_threads.h"
+#include "conv_common.h"
 
-struct aib_conv_geom {
-    int64_t n, c, h, w, k, r, s, stride, pad, dil, groups;
-    int64_t p, q;   /* output height and width, from aib_conv_geom_check */
-    int64_t cg, kg; /* channels and filters per group */
-    int nhwc;
-};
-
-/* Checks the shape (groups divide C and K, the output is not empty, sizes
- * do not overflow) and fills p, q, cg, kg; AIB_EUSAGE naming the problem. */
-int aib_conv_geom_check(struct aib_conv_geom *g, struct aib_err *err);
-/* Elements of the input, weights, output and (im2col) column buffer. */
-double aib_conv_elems_in(const struct aib_conv_geom *g);
-double aib_conv_elems_wt(const struct aib_conv_geom *g);
-double aib_conv_elems_out(const struct aib_conv_geom *g);
+/* Elements of the (im2col) column buffer. */
 double aib_conv_elems_col(const struct aib_conv_geom *g);
 /* A 1x1, stride-1, unpadded convolution needs no column buffer: the input
  * already is the GEMM operand. */

@@ -1,4 +1,4 @@
-/* Convolution geometry, and convolution as im2col + one OpenBLAS SGEMM per
+/* The column buffer's geometry, and convolution as im2col + one OpenBLAS SGEMM per
  * (image, group). NCHW: col is (Cg*R*S) x (P*Q) and out = W_g * col, so
  * each output channel's plane is a row of C. NHWC: col is (P*Q) x (R*S*Cg)
  * and out = col * W_g^T, written with the row stride K into the group's
@@ -12,47 +12,6 @@
 
 #include "conv_cpu.h"
 
-int aib_conv_geom_check(struct aib_conv_geom *g, struct aib_err *err)
-{
-    if (g->c % g->groups || g->k % g->groups)
-        return aib_err_set(err, AIB_EUSAGE, "groups=%lld must divide c=%lld and k=%lld",
-                           (long long)g->groups, (long long)g->c, (long long)g->k);
-    int64_t eh = g->dil * (g->r - 1) + 1, ew = g->dil * (g->s - 1) + 1; /* dilated filter */
-    int64_t hp = g->h + 2 * g->pad, wp = g->w + 2 * g->pad;
-    if (eh > hp || ew > wp)
-        return aib_err_set(err, AIB_EUSAGE, "empty output: the %lldx%lld filter (dilation %lld) "
-                           "is larger than the %lldx%lld padded input", (long long)g->r,
-                           (long long)g->s, (long long)g->dil, (long long)hp, (long long)wp);
-    g->p = (hp - eh) / g->stride + 1;
-    g->q = (wp - ew) / g->stride + 1;
-    g->cg = g->c / g->groups;
-    g->kg = g->k / g->groups;
-    /* Every buffer's element count must fit the int arithmetic of OpenBLAS
-     * per GEMM and size_t overall; double is exact to 2^53. */
-    double biggest = aib_conv_elems_in(g);
-    double more[] = {aib_conv_elems_wt(g), aib_conv_elems_out(g), aib_conv_elems_col(g)};
-    for (size_t i = 0; i < 3; i++)
-        biggest = more[i] > biggest ? more[i] : biggest;
-    if (biggest > 9007199254740992.0 / 8 || (double)g->p * (double)g->q * (double)g->k > 2147483647.0 ||
-        (double)g->cg * (double)g->r * (double)g->s > 2147483647.0)
-        return aib_err_set(err, AIB_EUSAGE, "n=%lld c=%lld h=%lld w=%lld k=%lld: sizes overflow",
-                           (long long)g->n, (long long)g->c, (long long)g->h, (long long)g->w,
-                           (long long)g->k);
-    return 0;
-}
-
-double aib_conv_elems_in(const struct aib_conv_geom *g)
-{
-    return (double)g->n * (double)g->c * (double)g->h * (double)g->w;
-}
-double aib_conv_elems_wt(const struct aib_conv_geom *g)
-{
-    return (double)g->k * (double)(g->c / g->groups) * (double)g->r * (double)g->s;
-}
-double aib_conv_elems_out(const struct aib_conv_geom *g)
-{
-    return (double)g->n * (double)g->k * (double)g->p * (double)g->q;
-}
 double aib_conv_elems_col(const struct aib_conv_geom *g)
 {
     return aib_conv_is_pointwise(g) ? 0

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../opencl_common.h"
+#include "conv_common.h"
 
 enum { PREC_FP32, PREC_FP16 };
 
@@ -23,19 +24,7 @@ struct conv_cl_params {
 
 #define P_(f) offsetof(struct conv_cl_params, f)
 static const struct aib_param conv_cl_decl[] = {
-    {"layer", AIB_PT_STR, P_(layer), "none", 0, 0, NULL,
-     "a real layer (sets c..groups), e.g. resnet50-res3a-branch2b; layer=list lists them"},
-    {"n", AIB_PT_INT, P_(n), "1", 1, 65536, NULL, "batch (images)"},
-    {"c", AIB_PT_INT, P_(c), "64", 1, 1048576, NULL, "input channels"},
-    {"h", AIB_PT_INT, P_(h), "56", 1, 1048576, NULL, "input height"},
-    {"w", AIB_PT_INT, P_(w), "56", 1, 1048576, NULL, "input width"},
-    {"k", AIB_PT_INT, P_(k), "64", 1, 1048576, NULL, "output channels (filters)"},
-    {"r", AIB_PT_INT, P_(r), "3", 1, 4096, NULL, "filter height"},
-    {"s", AIB_PT_INT, P_(s), "3", 1, 4096, NULL, "filter width"},
-    {"stride", AIB_PT_INT, P_(stride), "1", 1, 4096, NULL, "stride (both directions)"},
-    {"pad", AIB_PT_INT, P_(pad), "1", 0, 4096, NULL, "zero padding on each side"},
-    {"dilation", AIB_PT_INT, P_(dilation), "1", 1, 4096, NULL, "filter dilation"},
-    {"groups", AIB_PT_INT, P_(groups), "1", 1, 1048576, NULL, "groups (c for depthwise)"},
+    AIB_CONV_SHAPE_PARAMS(struct conv_cl_params, 1048576),
     {"precision", AIB_PT_ENUM, P_(precision), "fp32", 0, 0, "fp32|fp16",
      "tensor type; fp16 (needs cl_khr_fp16) accumulates in fp32"},
 };
@@ -82,8 +71,8 @@ static const char *const kernel_src =
     "}\n";
 
 struct conv_cl_state {
-    struct aib_cl cl;
-    struct aib_gpu_conv g;
+    struct aib_cl_job job; /* first: the shared run and metrics hooks take the state as a job */
+    struct aib_conv_geom g;
     int prec;
     int vw, kb;
     int64_t hp, wp, qp;     /* padded input height/width, padded output width */
@@ -93,50 +82,40 @@ struct conv_cl_state {
     cl_program prog;
     cl_kernel kern;
     cl_mem x, w, y;
-    struct aib_devtime dt;
-    struct aib_work work;
-    char how[128];
 };
 
-static int geom(const struct conv_cl_params *p, struct aib_gpu_conv *g, struct aib_err *err)
+static int geom(const struct conv_cl_params *p, struct aib_conv_geom *g, struct aib_err *err)
 {
-    *g = (struct aib_gpu_conv){.n = p->n, .c = p->c, .h = p->h, .w = p->w, .k = p->k, .r = p->r, .s = p->s,
-                               .stride = p->stride, .pad = p->pad, .dilation = p->dilation, .groups = p->groups};
-    return aib_gpu_conv_geom(p->layer, g, err);
-}
-
-static void counts(const struct aib_gpu_conv *g, double *nx, double *nw, double *ny)
-{
-    *nx = (double)g->n * g->c * g->h * g->w;
-    *nw = (double)g->k * (g->c / g->groups) * g->r * g->s;
-    *ny = (double)g->n * g->k * g->p * g->q;
+    *g = (struct aib_conv_geom){.n = p->n, .c = p->c, .h = p->h, .w = p->w, .k = p->k, .r = p->r, .s = p->s,
+                                .stride = p->stride, .pad = p->pad, .dil = p->dilation, .groups = p->groups};
+    return aib_conv_geom_resolve(p->layer, g, err);
 }
 
 static int conv_cl_validate(const struct aib_device *dev, const void *params, struct aib_err *err)
 {
     const struct conv_cl_params *p = params;
-    struct aib_gpu_conv g;
+    struct aib_conv_geom g;
     struct aib_cl_info info;
-    double nx, nw, ny, es = p->precision == PREC_FP16 ? 2 : 4;
+    double es = p->precision == PREC_FP16 ? 2 : 4;
     int rc = geom(p, &g, err);
     if (rc || (rc = aib_cl_query(dev, &info, err)) ||
         (rc = aib_cl_check_prec(dev, &info, p->precision == PREC_FP16 ? "fp16" : "fp32", err)))
         return rc;
-    counts(&g, &nx, &nw, &ny);
     /* the stored input has its halo, the output rows a vector's slack */
-    nx = (double)g.n * g.c * (g.h + 2 * g.pad) * ((double)g.w + 2 * g.pad + 16 * g.stride + (double)g.s * g.dilation + 2);
-    ny = (double)g.n * g.k * g.p * (g.q + 16);
+    double nw = aib_conv_elems_wt(&g);
+    double nx = (double)g.n * g.c * (g.h + 2 * g.pad) * ((double)g.w + 2 * g.pad + 16 * g.stride + (double)g.s * g.dil + 2);
+    double ny = (double)g.n * g.k * g.p * (g.q + 16);
     double largest = nx > nw ? (nx > ny ? nx : ny) : (nw > ny ? nw : ny);
     return aib_cl_check_mem(dev, &info, largest * es, (nx + nw + ny) * es, "this convolution", err);
 }
 
 static void conv_cl_work(const void *params, struct aib_work *out)
 {
-    struct aib_gpu_conv g;
+    struct aib_conv_geom g;
     struct aib_err err = {0};
     memset(out, 0, sizeof *out);
     if (geom(params, &g, &err) == 0) /* validated before any work is asked */
-        out->flops = aib_gpu_conv_flops(&g);
+        out->flops = aib_conv_flops(&g);
 }
 
 static double get(int prec, const void *base, size_t i)
@@ -164,18 +143,7 @@ static void conv_cl_teardown(void *state)
     struct conv_cl_state *s = state;
     if (!s)
         return;
-    if (s->kern)
-        clReleaseKernel(s->kern);
-    if (s->prog)
-        clReleaseProgram(s->prog);
-    if (s->x)
-        clReleaseMemObject(s->x);
-    if (s->w)
-        clReleaseMemObject(s->w);
-    if (s->y)
-        clReleaseMemObject(s->y);
-    aib_cl_close(&s->cl);
-    aib_devtime_free(&s->dt);
+    aib_cl_job_close(&s->job, &s->kern, 1, s->prog, (cl_mem[]){s->x, s->w, s->y}, 3);
     free(s->hx);
     free(s->hw);
     free(s);
@@ -183,9 +151,9 @@ static void conv_cl_teardown(void *state)
 
 static int set_args(struct conv_cl_state *s, struct aib_err *err)
 {
-    const struct aib_gpu_conv *g = &s->g;
+    const struct aib_conv_geom *g = &s->g;
     cl_int v[] = {(cl_int)g->c, (cl_int)s->hp,       (cl_int)s->wp,     (cl_int)g->k,
-                  (cl_int)g->r, (cl_int)g->s,        (cl_int)g->stride, (cl_int)g->dilation,
+                  (cl_int)g->r, (cl_int)g->s,        (cl_int)g->stride, (cl_int)g->dil,
                   (cl_int)g->groups, (cl_int)g->p, (cl_int)s->qp};
     cl_int e = clSetKernelArg(s->kern, 0, sizeof s->x, &s->x);
     if (e == CL_SUCCESS)
@@ -194,13 +162,13 @@ static int set_args(struct conv_cl_state *s, struct aib_err *err)
         e = clSetKernelArg(s->kern, 2, sizeof s->y, &s->y);
     for (cl_uint i = 0; e == CL_SUCCESS && i < sizeof v / sizeof v[0]; i++)
         e = clSetKernelArg(s->kern, 3 + i, sizeof v[i], &v[i]);
-    return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->cl.id, "clSetKernelArg", e);
+    return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->job.cl.id, "clSetKernelArg", e);
 }
 
 /* The input with its zero halo, as the kernel reads it. */
 static int upload_input(struct conv_cl_state *s, struct aib_err *err)
 {
-    const struct aib_gpu_conv *g = &s->g;
+    const struct aib_conv_geom *g = &s->g;
     unsigned char *xp = calloc(s->nxp, s->es);
     if (!xp)
         return aib_err_set(err, AIB_ENOMEM, "cannot allocate the padded input");
@@ -208,15 +176,20 @@ static int upload_input(struct conv_cl_state *s, struct aib_err *err)
         for (size_t h = 0; h < (size_t)g->h; h++)
             memcpy(xp + ((img * (size_t)s->hp + h + (size_t)g->pad) * (size_t)s->wp + (size_t)g->pad) * s->es,
                    (unsigned char *)s->hx + ((img * (size_t)g->h + h) * (size_t)g->w) * s->es, (size_t)g->w * s->es);
-    cl_int e = clEnqueueWriteBuffer(s->cl.q, s->x, CL_TRUE, 0, s->nxp * s->es, xp, 0, NULL, NULL);
+    int rc = aib_cl_write(&s->job.cl, s->x, 0, s->nxp * s->es, xp, "input", err);
     free(xp);
-    return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->cl.id, "clEnqueueWriteBuffer(input)", e);
+    return rc;
+}
+
+static cl_int enqueue(void *ctx, cl_event *ev)
+{
+    struct conv_cl_state *s = ctx;
+    return clEnqueueNDRangeKernel(s->job.cl.q, s->kern, 3, NULL, s->gws, NULL, 0, NULL, ev);
 }
 
 static int conv_cl_setup(const struct aib_device *dev, const void *params, void **state, struct aib_err *err)
 {
     const struct conv_cl_params *p = params;
-    double nx, nw, ny;
     char opts[256];
     cl_int e;
     int rc;
@@ -225,21 +198,20 @@ static int conv_cl_setup(const struct aib_device *dev, const void *params, void 
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
     if ((rc = geom(p, &s->g, err)))
         goto fail;
-    const struct aib_gpu_conv *g = &s->g;
+    const struct aib_conv_geom *g = &s->g;
     s->prec = p->precision;
     s->es = p->precision == PREC_FP16 ? 2 : 4;
-    counts(g, &nx, &nw, &ny);
-    s->nx = (size_t)nx, s->nw = (size_t)nw, s->ny = (size_t)ny;
-    conv_cl_work(params, &s->work);
+    s->nx = (size_t)aib_conv_elems_in(g), s->nw = (size_t)aib_conv_elems_wt(g), s->ny = (size_t)aib_conv_elems_out(g);
+    conv_cl_work(params, &s->job.work);
     if (!(s->hx = malloc(s->nx * s->es)) || !(s->hw = malloc(s->nw * s->es))) {
         rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate host copies of the input and filters");
         goto fail;
     }
     fill(s->prec, s->hx, s->nx, 0x243F6A8885A308D3ULL);
     fill(s->prec, s->hw, s->nw, 0x13198A2E03707344ULL);
-    if ((rc = aib_cl_open(dev, &s->cl, err)))
+    if ((rc = aib_cl_open(dev, &s->job.cl, err)))
         goto fail;
-    bool cpu = (s->cl.info.type & CL_DEVICE_TYPE_CPU) != 0;
+    bool cpu = (s->job.cl.info.type & CL_DEVICE_TYPE_CPU) != 0;
     int64_t kg = g->k / g->groups;
     s->vw = cpu ? 8 : 4;
     s->kb = kg % 8 == 0 && cpu ? 8 : kg % 4 == 0 ? 4 : kg % 2 == 0 ? 2 : 1;
@@ -247,8 +219,8 @@ static int conv_cl_setup(const struct aib_device *dev, const void *params, void 
     s->hp = g->h + 2 * g->pad;
     s->wp = g->w + 2 * g->pad;
     /* the last vector's reach (stride 2 loads one element more) */
-    if ((s->qp - 1) * g->stride + (g->s - 1) * g->dilation + 2 > s->wp)
-        s->wp = (s->qp - 1) * g->stride + (g->s - 1) * g->dilation + 2;
+    if ((s->qp - 1) * g->stride + (g->s - 1) * g->dil + 2 > s->wp)
+        s->wp = (s->qp - 1) * g->stride + (g->s - 1) * g->dil + 2;
     s->nxp = (size_t)(g->n * g->c * s->hp * s->wp);
     s->nyp = (size_t)(g->n * g->k * g->p * s->qp);
     s->gws[0] = (size_t)(s->qp / s->vw), s->gws[1] = (size_t)g->p, s->gws[2] = (size_t)(g->n * g->k / s->kb);
@@ -259,20 +231,23 @@ static int conv_cl_setup(const struct aib_device *dev, const void *params, void 
              t, s->vw, s->kb, s->vw, s->vw, 2 * s->vw, s->vw, s->vw, t, s->vw,
              s->prec == PREC_FP16 ? " -DAIB_FP16" : "");
     const unsigned char ones = 0xff; /* NaN in both types: an unwritten y fails */
-    if ((rc = aib_cl_build(&s->cl, kernel_src, opts, &s->prog, err)) ||
-        (rc = aib_cl_kernel(&s->cl, s->prog, "aib_conv_direct", &s->kern, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nxp * s->es, "input", &s->x, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, s->nw * s->es, "filters", &s->w, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_WRITE_ONLY, s->nyp * s->es, "output", &s->y, err)) ||
-        (rc = set_args(s, err)) || (rc = upload_input(s, err)))
+    struct aib_cl *cl = &s->job.cl;
+    if ((rc = aib_cl_build(cl, kernel_src, opts, &s->prog, err)) ||
+        (rc = aib_cl_kernel(cl, s->prog, "aib_conv_direct", &s->kern, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_READ_ONLY, s->nxp * s->es, "input", &s->x, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_READ_ONLY, s->nw * s->es, "filters", &s->w, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_WRITE_ONLY, s->nyp * s->es, "output", &s->y, err)) ||
+        (rc = set_args(s, err)) || (rc = upload_input(s, err)) ||
+        (rc = aib_cl_write(cl, s->w, 0, s->nw * s->es, s->hw, "filters", err)))
         goto fail;
-    if ((e = clEnqueueWriteBuffer(s->cl.q, s->w, CL_TRUE, 0, s->nw * s->es, s->hw, 0, NULL, NULL)) != CL_SUCCESS ||
-        (e = clEnqueueFillBuffer(s->cl.q, s->y, &ones, 1, 0, s->nyp * s->es, 0, NULL, NULL)) != CL_SUCCESS ||
-        (e = clFinish(s->cl.q)) != CL_SUCCESS) {
-        rc = aib_cl_fail(err, s->cl.id, "uploading the conv filters", e);
+    if ((e = clEnqueueFillBuffer(cl->q, s->y, &ones, 1, 0, s->nyp * s->es, 0, NULL, NULL)) != CL_SUCCESS ||
+        (e = clFinish(cl->q)) != CL_SUCCESS) {
+        rc = aib_cl_fail(err, cl->id, "clEnqueueFillBuffer(output)", e);
         goto fail;
     }
-    snprintf(s->how, sizeof s->how, "OpenCL direct convolution %s, %d channels x %s%d outputs per work-item",
+    s->job.enqueue = enqueue;
+    s->job.what = "clEnqueueNDRangeKernel(aib_conv_direct)";
+    snprintf(s->job.how, sizeof s->job.how, "OpenCL direct convolution %s, %d channels x %s%d outputs per work-item",
              s->prec == PREC_FP16 ? "fp16" : "fp32", s->kb, t, s->vw);
     *state = s;
     return 0;
@@ -281,54 +256,26 @@ fail:
     return rc;
 }
 
-static cl_int enqueue(void *ctx, cl_event *ev)
-{
-    struct conv_cl_state *s = ctx;
-    return clEnqueueNDRangeKernel(s->cl.q, s->kern, 3, NULL, s->gws, NULL, 0, NULL, ev);
-}
-
-static int conv_cl_run(void *state, uint64_t iters, struct aib_err *err)
-{
-    struct conv_cl_state *s = state;
-    double secs;
-    int rc = aib_cl_timed(&s->cl, iters, enqueue, s, "clEnqueueNDRangeKernel(aib_conv_direct)", &secs, err);
-    return rc ? rc : aib_devtime_add(&s->dt, secs, iters, err);
-}
-
 static int conv_cl_verify(void *state, struct aib_err *err)
 {
     struct conv_cl_state *s = state;
-    const struct aib_gpu_conv *g = &s->g;
+    const struct aib_conv_geom *g = &s->g;
     const double u_out = s->prec == PREC_FP16 ? 0x1p-11 : 0x1p-24;
     bool all = s->nyp <= 65536;
     size_t count = all ? s->ny : 256, cg = (size_t)(g->c / g->groups);
     unsigned char *got = malloc(all ? s->nyp * s->es : s->es);
     uint64_t seed = 0xA0761D6478BD642FULL;
     int rc = 0;
-    cl_int e;
     if (!got)
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
-    if (all && (e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, 0, s->nyp * s->es, got, 0, NULL, NULL)) != CL_SUCCESS) {
-        rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(output)", e);
+    if (all && (rc = aib_cl_read(&s->job.cl, s->y, 0, s->nyp * s->es, got, "output", err)))
         goto out;
-    }
     for (size_t t = 0; t < count; t++) {
-        size_t idx = t;
-        if (!all) {
-            seed ^= seed >> 12;
-            seed ^= seed << 25;
-            seed ^= seed >> 27;
-            idx = t == 0 ? 0 : t == 1 ? s->ny - 1 : (size_t)((seed * 0x2545F4914F6CDD1DULL) >> 11) % s->ny;
-        }
+        size_t idx = all ? t : aib_gpu_sample_index(&seed, t, s->ny);
         /* where (n, k, p, q) is stored: rows are qp wide */
         size_t at = idx / (size_t)g->q * (size_t)s->qp + idx % (size_t)g->q;
-        if (!all) {
-            e = clEnqueueReadBuffer(s->cl.q, s->y, CL_TRUE, at * s->es, s->es, got, 0, NULL, NULL);
-            if (e != CL_SUCCESS) {
-                rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(output)", e);
-                goto out;
-            }
-        }
+        if (!all && (rc = aib_cl_read(&s->job.cl, s->y, at * s->es, s->es, got, "output", err)))
+            goto out;
         int64_t q = (int64_t)(idx % (size_t)g->q), p = (int64_t)(idx / (size_t)g->q % (size_t)g->p);
         int64_t k = (int64_t)(idx / (size_t)g->q / (size_t)g->p % (size_t)g->k);
         int64_t n = (int64_t)(idx / (size_t)g->q / (size_t)g->p / (size_t)g->k), grp = k / (g->k / g->groups);
@@ -336,7 +283,7 @@ static int conv_cl_verify(void *state, struct aib_err *err)
         for (size_t c = 0; c < cg; c++)
             for (int64_t r = 0; r < g->r; r++)
                 for (int64_t sx = 0; sx < g->s; sx++) {
-                    int64_t ih = p * g->stride - g->pad + r * g->dilation, iw = q * g->stride - g->pad + sx * g->dilation;
+                    int64_t ih = p * g->stride - g->pad + r * g->dil, iw = q * g->stride - g->pad + sx * g->dil;
                     if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
                         continue;
                     size_t xi = (((size_t)n * (size_t)g->c + (size_t)grp * cg + c) * (size_t)g->h + (size_t)ih) *
@@ -353,16 +300,10 @@ static int conv_cl_verify(void *state, struct aib_err *err)
             goto out;
         }
     }
-    aib_devtime_verified(&s->dt);
+    aib_devtime_verified(&s->job.dt);
 out:
     free(got);
     return rc;
-}
-
-static int conv_cl_metrics(void *state, struct aib_result *r, struct aib_err *err)
-{
-    struct conv_cl_state *s = state;
-    return aib_devtime_metrics(&s->dt, &s->work, s->how, r, err);
 }
 
 const struct aib_workload_ops aib_conv_opencl = {
@@ -373,9 +314,9 @@ const struct aib_workload_ops aib_conv_opencl = {
     .params = {"conv", conv_cl_decl, sizeof conv_cl_decl / sizeof conv_cl_decl[0], sizeof(struct conv_cl_params)},
     .validate = conv_cl_validate,
     .setup = conv_cl_setup,
-    .run = conv_cl_run,
+    .run = aib_cl_job_run,
     .verify = conv_cl_verify,
     .work = conv_cl_work,
-    .metrics = conv_cl_metrics,
+    .metrics = aib_cl_job_metrics,
     .teardown = conv_cl_teardown,
 };

@@ -9,20 +9,8 @@
 
 #include "io.h"
 
-struct mset {
-    struct aib_result *r;
-    int rc;
-};
-
-static void put(struct mset *m, const char *name, double v, const char *unit, int valid,
-                const char *note)
-{
-    if (!m->rc && aib_result_set_metric(m->r, name, v, unit, valid, note))
-        m->rc = AIB_ENOMEM;
-}
-
 /* prefix "lat" gives lat_p50_us ... lat_max_us, lat_mean_us. */
-static void put_lat(struct mset *m, const char *prefix, const struct aib_hist *h, int all,
+static void put_lat(struct aib_metric_list *m, const char *prefix, const struct aib_hist *h, int all,
                     const char *note)
 {
     static const struct {
@@ -34,12 +22,13 @@ static void put_lat(struct mset *m, const char *prefix, const struct aib_hist *h
         if (!all && i != 0 && i != 2)
             continue;
         snprintf(name, sizeof name, "%s_%s_us", prefix, ps[i].name);
-        put(m, name, (double)aib_hist_percentile(h, ps[i].p) / 1e3, "us", h->count > 0,
-            h->count ? (i == 0 ? note : NULL) : "nothing completed");
+        aib_metric_put(m, name, (double)aib_hist_percentile(h, ps[i].p) / 1e3, "us", h->count > 0,
+                       h->count ? (i == 0 ? note : NULL) : "nothing completed");
     }
     if (all) {
         snprintf(name, sizeof name, "%s_mean_us", prefix);
-        put(m, name, aib_hist_mean(h) / 1e3, "us", h->count > 0, h->count ? NULL : "nothing completed");
+        aib_metric_put(m, name, aib_hist_mean(h) / 1e3, "us", h->count > 0,
+                       h->count ? NULL : "nothing completed");
     }
 }
 
@@ -47,7 +36,7 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
 {
     struct io_state *s = state;
     const struct io_params *p = &s->p;
-    struct mset m = {r, 0};
+    struct aib_metric_list m = {r, 0};
     struct aib_hist *hr = malloc(sizeof *hr), *hw = malloc(sizeof *hw), *hs = malloc(sizeof *hs),
                     *ha = malloc(sizeof *ha);
     if (!hr || !hw || !hs || !ha) {
@@ -71,11 +60,9 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
     *ha = *hr;
     aib_hist_merge(ha, hw);
 
-    double tsum = 0;
-    for (size_t i = 0; i < r->nsamples; i++)
-        tsum += r->samples[i];
-    int ok = r->nsamples > 0 && tsum > 0;
-    double mean = ok ? tsum / (double)r->nsamples : 1;
+    double mean = aib_samples_mean(r);
+    int ok = mean > 0;
+    mean = ok ? mean : 1; /* the rates are then marked missing */
     const char *none = ok ? NULL : "no timed samples";
     char note[128];
     const char *lat_note = "per IO, submission to completion (fio clat); histogram error <= 0.4%";
@@ -83,47 +70,47 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
     if (p->pattern == P_LOADER) {
         double fps = r->ops / mean;
         double avg = reads ? (double)bytes_r / (double)reads : 0;
-        put(&m, "files_s", fps, "files/s", ok, none);
-        put(&m, "mb_s", fps * avg / 1e6, "MB/s", ok && reads, ok ? "files/s x mean bytes per file read" : none);
-        put(&m, "mean_file_kib", avg / 1024, "KiB", reads > 0, NULL);
+        aib_metric_put(&m, "files_s", fps, "files/s", ok, none);
+        aib_metric_put(&m, "mb_s", fps * avg / 1e6, "MB/s", ok && reads,
+                       ok ? "files/s x mean bytes per file read" : none);
+        aib_metric_put(&m, "mean_file_kib", avg / 1024, "KiB", reads > 0, NULL);
         put_lat(&m, "file_lat", hr, 1, "per file: open, read whole, close");
-        put(&m, "files_read", (double)reads, "files", 1, "warm-up included");
+        aib_metric_put(&m, "files_read", (double)reads, "files", 1, "warm-up included");
         snprintf(note, sizeof note, "files: %lld, reader threads: %lld, %s", (long long)p->files,
                  (long long)p->jobs, p->direct ? "O_DIRECT" : "buffered");
-        put(&m, "jobs", (double)p->jobs, "", 1, note);
-        put(&m, "verified_files", (double)checked, "files", 1,
-            "size and the 512-byte headers of every file (every 4 KiB above 64 KiB); every byte of "
-            "1 file in 64");
+        aib_metric_put(&m, "jobs", (double)p->jobs, "", 1, note);
+        aib_metric_put(&m, "verified_files", (double)checked, "files", 1,
+                       "size and the 512-byte headers of every file (every 4 KiB above 64 KiB); "
+                       "every byte of 1 file in 64");
         goto out;
     }
     double iops = r->ops / mean;
-    put(&m, "mb_s", r->bytes / mean / 1e6, "MB/s", ok, none);
-    put(&m, "iops", iops, "IO/s", ok, none);
+    aib_metric_put(&m, "mb_s", r->bytes / mean / 1e6, "MB/s", ok, none);
+    aib_metric_put(&m, "iops", iops, "IO/s", ok, none);
     put_lat(&m, "lat", ha, 1, lat_note);
     if (p->pattern == P_RWMIX) {
         double share = reads + writes ? (double)reads / (double)(reads + writes) : 0;
-        put(&m, "read_iops", iops * share, "IO/s", ok, none);
-        put(&m, "write_iops", iops * (1 - share), "IO/s", ok, none);
+        aib_metric_put(&m, "read_iops", iops * share, "IO/s", ok, none);
+        aib_metric_put(&m, "write_iops", iops * (1 - share), "IO/s", ok, none);
         put_lat(&m, "read_lat", hr, 0, NULL);
         put_lat(&m, "write_lat", hw, 0, NULL);
     }
     if (p->fsync) {
-        put(&m, "fsyncs", (double)hs->count, "", 1, NULL);
+        aib_metric_put(&m, "fsyncs", (double)hs->count, "", 1, NULL);
         put_lat(&m, "fsync_lat", hs, 0, NULL);
     }
     snprintf(note, sizeof note, "engine %s, %s, %lld job(s)",
              p->engine == E_URING ? "io_uring (liburing)" : "psync (pread/pwrite)",
              p->direct ? "O_DIRECT" : "buffered", (long long)p->jobs);
-    put(&m, "iodepth", (double)p->iodepth, "", 1, note);
-    put(&m, "verified_ios", (double)checked, "IOs", 1,
-        "every 512-byte header of every read (every 4 KiB above 64 KiB); every byte of 1 read "
-        "in 64 (fewer above 256 KiB); the last 64 writes per job read back byte by byte");
+    aib_metric_put(&m, "iodepth", (double)p->iodepth, "", 1, note);
+    aib_metric_put(&m, "verified_ios", (double)checked, "IOs", 1,
+                   "every 512-byte header of every read (every 4 KiB above 64 KiB); every byte of "
+                   "1 read in 64 (fewer above 256 KiB); the last 64 writes per job read back byte "
+                   "by byte");
 out:
     free(hr);
     free(hw);
     free(hs);
     free(ha);
-    if (m.rc == AIB_ENOMEM)
-        return aib_err_set(err, AIB_ENOMEM, "out of memory");
-    return m.rc;
+    return aib_metric_list_end(&m, err);
 }

@@ -18,222 +18,143 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-/* ROWS12(X, ...) expands X(i, ...) for the 12 (or 6) rows of a tile. */
-#define ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#define ROWS12(X) ROWS6(X) X(6) X(7) X(8) X(9) X(10) X(11)
+/* ROWS12(X, O) expands X(i, O) for the 12 (or 6) rows of a tile. */
+#define ROWS6(X, O) X(0, O) X(1, O) X(2, O) X(3, O) X(4, O) X(5, O)
+#define ROWS12(X, O) ROWS6(X, O) X(6, O) X(7, O) X(8, O) X(9, O) X(10, O) X(11, O)
 
-/* Two vectors of C per row: NR = 2 * lanes. T is the C element type, V the
- * vector type, PRE the intrinsic prefix, SFX its type suffix. */
-/* The accumulators of row i, and a prefetch of its C row for the end. */
-#define ACC_DECL(i)                                                                   \
-    V c##i##0 = ZERO(), c##i##1 = ZERO();                                             \
-    _mm_prefetch((const char *)(c + (size_t)(i) * ldc), _MM_HINT_T0);                 \
-    _mm_prefetch((const char *)(c + (size_t)(i) * ldc + 2 * LANES - 1), _MM_HINT_T0);
-#define ACC_STORE(i)                                                                  \
-    {                                                                                 \
-        T *ci = c + (size_t)(i) * ldc;                                                \
-        if (accumulate) {                                                             \
-            c##i##0 = ADD(c##i##0, LOADU(ci));                                        \
-            c##i##1 = ADD(c##i##1, LOADU(ci + LANES));                                \
-        }                                                                             \
-        STOREU(ci, c##i##0);                                                          \
-        STOREU(ci + LANES, c##i##1);                                                  \
-    }
+/* One op set per (vector width, element type), named O below: O_T is the C
+ * element type, O_AB the packed A/B element type, O_V the accumulator
+ * vector, O_BV a B vector, O_KSTEP the k values one step consumes (2 for
+ * bf16 pairs), O_BCAST(p) the A broadcast of row data at p, O_FMA(c, a, b)
+ * c + a * b. Every kernel has two vectors of C per row: NR = 2 * lanes. */
+#define F32X16_T float
+#define F32X16_AB float
+#define F32X16_V __m512
+#define F32X16_BV __m512
+#define F32X16_LANES 16
+#define F32X16_KSTEP 1
+#define F32X16_ZERO _mm512_setzero_ps
+#define F32X16_LOADU _mm512_loadu_ps
+#define F32X16_STOREU _mm512_storeu_ps
+#define F32X16_ADD _mm512_add_ps
+#define F32X16_LOADB _mm512_load_ps
+#define F32X16_BCAST(p) _mm512_set1_ps(*(p))
+#define F32X16_FMA(c, a, b) _mm512_fmadd_ps(a, b, c)
 
-/* ---- AVX-512 fp32: 12 x 32 ------------------------------------------- */
-#define T float
-#define V __m512
-#define LANES 16
-#define ZERO _mm512_setzero_ps
-#define LOADU _mm512_loadu_ps
-#define STOREU _mm512_storeu_ps
-#define ADD _mm512_add_ps
-#define FMA_ROW(i)                                                                    \
-    {                                                                                 \
-        V a = _mm512_set1_ps(ap[i]);                                                  \
-        c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0);                                    \
-        c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1);                                    \
-    }
-__attribute__((target("avx512f"))) static void ukr_f32_avx512(size_t kc, const void *ap_,
-                                                              const void *bp_, void *c_,
-                                                              size_t ldc, int accumulate)
-{
-    const float *ap = ap_, *bp = bp_;
-    float *c = c_;
-    ROWS12(ACC_DECL)
-    for (size_t p = 0; p < kc; p++) {
-        V b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-        ROWS12(FMA_ROW)
-        ap += 12;
-        bp += 32;
-    }
-    ROWS12(ACC_STORE)
-}
-#undef FMA_ROW
-#undef T
-#undef V
-#undef LANES
-#undef ZERO
-#undef LOADU
-#undef STOREU
-#undef ADD
+#define F64X8_T double
+#define F64X8_AB double
+#define F64X8_V __m512d
+#define F64X8_BV __m512d
+#define F64X8_LANES 8
+#define F64X8_KSTEP 1
+#define F64X8_ZERO _mm512_setzero_pd
+#define F64X8_LOADU _mm512_loadu_pd
+#define F64X8_STOREU _mm512_storeu_pd
+#define F64X8_ADD _mm512_add_pd
+#define F64X8_LOADB _mm512_load_pd
+#define F64X8_BCAST(p) _mm512_set1_pd(*(p))
+#define F64X8_FMA(c, a, b) _mm512_fmadd_pd(a, b, c)
 
-/* ---- AVX-512 fp64: 12 x 16 ------------------------------------------- */
-#define T double
-#define V __m512d
-#define LANES 8
-#define ZERO _mm512_setzero_pd
-#define LOADU _mm512_loadu_pd
-#define STOREU _mm512_storeu_pd
-#define ADD _mm512_add_pd
-#define FMA_ROW(i)                                                                    \
-    {                                                                                 \
-        V a = _mm512_set1_pd(ap[i]);                                                  \
-        c##i##0 = _mm512_fmadd_pd(a, b0, c##i##0);                                    \
-        c##i##1 = _mm512_fmadd_pd(a, b1, c##i##1);                                    \
-    }
-__attribute__((target("avx512f"))) static void ukr_f64_avx512(size_t kc, const void *ap_,
-                                                              const void *bp_, void *c_,
-                                                              size_t ldc, int accumulate)
-{
-    const double *ap = ap_, *bp = bp_;
-    double *c = c_;
-    ROWS12(ACC_DECL)
-    for (size_t p = 0; p < kc; p++) {
-        V b0 = _mm512_load_pd(bp), b1 = _mm512_load_pd(bp + 8);
-        ROWS12(FMA_ROW)
-        ap += 12;
-        bp += 16;
-    }
-    ROWS12(ACC_STORE)
-}
-#undef FMA_ROW
-#undef T
-#undef V
-#undef LANES
-#undef ZERO
-#undef LOADU
-#undef STOREU
-#undef ADD
-
-/* ---- AVX-512 BF16: 12 x 32, fp32 accumulate --------------------------
- * vdpbf16ps adds a[2p]*b[2p] + a[2p+1]*b[2p+1] into each fp32 lane: the
+/* vdpbf16ps adds a[2p]*b[2p] + a[2p+1]*b[2p+1] into each fp32 lane: the
  * packed slivers interleave pairs of consecutive k, so one 32-bit
  * broadcast carries a row's pair and one vector 16 columns' pairs. */
-#define T float
-#define V __m512
-#define LANES 16
-#define ZERO _mm512_setzero_ps
-#define LOADU _mm512_loadu_ps
-#define STOREU _mm512_storeu_ps
-#define ADD _mm512_add_ps
-#define FMA_ROW(i)                                                                    \
-    {                                                                                 \
-        uint32_t pair;                                                                \
-        memcpy(&pair, ap + 2 * (i), sizeof pair);                                     \
-        __m512bh a = (__m512bh)_mm512_set1_epi32((int)pair);                          \
-        c##i##0 = _mm512_dpbf16_ps(c##i##0, a, b0);                                   \
-        c##i##1 = _mm512_dpbf16_ps(c##i##1, a, b1);                                   \
-    }
-__attribute__((target("avx512f,avx512bf16"))) static void
-ukr_bf16_avx512(size_t kc, const void *ap_, const void *bp_, void *c_, size_t ldc, int accumulate)
-{
-    const uint16_t *ap = ap_, *bp = bp_;
-    float *c = c_;
-    ROWS12(ACC_DECL)
-    for (size_t p = 0; p < kc; p += 2) {
-        __m512bh b0 = (__m512bh)_mm512_load_si512(bp);
-        __m512bh b1 = (__m512bh)_mm512_load_si512(bp + 32);
-        ROWS12(FMA_ROW)
-        ap += 24;
-        bp += 64;
-    }
-    ROWS12(ACC_STORE)
-}
-#undef FMA_ROW
-#undef T
-#undef V
-#undef LANES
-#undef ZERO
-#undef LOADU
-#undef STOREU
-#undef ADD
+#define BF16X16_T float
+#define BF16X16_AB uint16_t
+#define BF16X16_V __m512
+#define BF16X16_BV __m512bh
+#define BF16X16_LANES 16
+#define BF16X16_KSTEP 2
+#define BF16X16_ZERO _mm512_setzero_ps
+#define BF16X16_LOADU _mm512_loadu_ps
+#define BF16X16_STOREU _mm512_storeu_ps
+#define BF16X16_ADD _mm512_add_ps
+#define BF16X16_LOADB(p) ((__m512bh)_mm512_load_si512(p))
+#define BF16X16_BCAST(p) ((__m512bh)_mm512_set1_epi32((int)bf16_pair(p)))
+#define BF16X16_FMA(c, a, b) _mm512_dpbf16_ps(c, a, b)
 
-/* ---- AVX2 + FMA fp32: 6 x 16 ----------------------------------------- */
-#define T float
-#define V __m256
-#define LANES 8
-#define ZERO _mm256_setzero_ps
-#define LOADU _mm256_loadu_ps
-#define STOREU _mm256_storeu_ps
-#define ADD _mm256_add_ps
-#define FMA_ROW(i)                                                                    \
-    {                                                                                 \
-        V a = _mm256_broadcast_ss(ap + (i));                                          \
-        c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0);                                    \
-        c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1);                                    \
-    }
-__attribute__((target("avx2,fma"))) static void ukr_f32_avx2(size_t kc, const void *ap_,
-                                                             const void *bp_, void *c_,
-                                                             size_t ldc, int accumulate)
-{
-    const float *ap = ap_, *bp = bp_;
-    float *c = c_;
-    ROWS6(ACC_DECL)
-    for (size_t p = 0; p < kc; p++) {
-        V b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-        ROWS6(FMA_ROW)
-        ap += 6;
-        bp += 16;
-    }
-    ROWS6(ACC_STORE)
-}
-#undef FMA_ROW
-#undef T
-#undef V
-#undef LANES
-#undef ZERO
-#undef LOADU
-#undef STOREU
-#undef ADD
+#define F32X8_T float
+#define F32X8_AB float
+#define F32X8_V __m256
+#define F32X8_BV __m256
+#define F32X8_LANES 8
+#define F32X8_KSTEP 1
+#define F32X8_ZERO _mm256_setzero_ps
+#define F32X8_LOADU _mm256_loadu_ps
+#define F32X8_STOREU _mm256_storeu_ps
+#define F32X8_ADD _mm256_add_ps
+#define F32X8_LOADB _mm256_load_ps
+#define F32X8_BCAST(p) _mm256_broadcast_ss(p)
+#define F32X8_FMA(c, a, b) _mm256_fmadd_ps(a, b, c)
 
-/* ---- AVX2 + FMA fp64: 6 x 8 ------------------------------------------ */
-#define T double
-#define V __m256d
-#define LANES 4
-#define ZERO _mm256_setzero_pd
-#define LOADU _mm256_loadu_pd
-#define STOREU _mm256_storeu_pd
-#define ADD _mm256_add_pd
-#define FMA_ROW(i)                                                                    \
-    {                                                                                 \
-        V a = _mm256_broadcast_sd(ap + (i));                                          \
-        c##i##0 = _mm256_fmadd_pd(a, b0, c##i##0);                                    \
-        c##i##1 = _mm256_fmadd_pd(a, b1, c##i##1);                                    \
-    }
-__attribute__((target("avx2,fma"))) static void ukr_f64_avx2(size_t kc, const void *ap_,
-                                                             const void *bp_, void *c_,
-                                                             size_t ldc, int accumulate)
+#define F64X4_T double
+#define F64X4_AB double
+#define F64X4_V __m256d
+#define F64X4_BV __m256d
+#define F64X4_LANES 4
+#define F64X4_KSTEP 1
+#define F64X4_ZERO _mm256_setzero_pd
+#define F64X4_LOADU _mm256_loadu_pd
+#define F64X4_STOREU _mm256_storeu_pd
+#define F64X4_ADD _mm256_add_pd
+#define F64X4_LOADB _mm256_load_pd
+#define F64X4_BCAST(p) _mm256_broadcast_sd(p)
+#define F64X4_FMA(c, a, b) _mm256_fmadd_pd(a, b, c)
+
+/* A row's pair of bf16 values as one 32-bit word (memcpy: no aliasing). */
+static inline uint32_t bf16_pair(const uint16_t *p)
 {
-    const double *ap = ap_, *bp = bp_;
-    double *c = c_;
-    ROWS6(ACC_DECL)
-    for (size_t p = 0; p < kc; p++) {
-        V b0 = _mm256_load_pd(bp), b1 = _mm256_load_pd(bp + 4);
-        ROWS6(FMA_ROW)
-        ap += 6;
-        bp += 8;
-    }
-    ROWS6(ACC_STORE)
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
 }
-#undef FMA_ROW
-#undef T
-#undef V
-#undef LANES
-#undef ZERO
-#undef LOADU
-#undef STOREU
-#undef ADD
+
+/* The accumulators of row i, and a prefetch of its C row for the end. */
+#define ACC_DECL(i, O)                                                                \
+    O##_V c##i##0 = O##_ZERO(), c##i##1 = O##_ZERO();                                 \
+    _mm_prefetch((const char *)(c + (size_t)(i) * ldc), _MM_HINT_T0);                 \
+    _mm_prefetch((const char *)(c + (size_t)(i) * ldc + 2 * O##_LANES - 1), _MM_HINT_T0);
+#define FMA_ROW(i, O)                                                                 \
+    {                                                                                 \
+        const O##_BV a = O##_BCAST(ap + O##_KSTEP * (i));                             \
+        c##i##0 = O##_FMA(c##i##0, a, b0);                                            \
+        c##i##1 = O##_FMA(c##i##1, a, b1);                                            \
+    }
+#define ACC_STORE(i, O)                                                               \
+    {                                                                                 \
+        O##_T *ci = c + (size_t)(i) * ldc;                                            \
+        if (accumulate) {                                                             \
+            c##i##0 = O##_ADD(c##i##0, O##_LOADU(ci));                                \
+            c##i##1 = O##_ADD(c##i##1, O##_LOADU(ci + O##_LANES));                    \
+        }                                                                             \
+        O##_STOREU(ci, c##i##0);                                                      \
+        O##_STOREU(ci + O##_LANES, c##i##1);                                          \
+    }
+
+/* The one micro-kernel, MR x (2 * lanes) with op set O, compiled for
+ * TARGET. Accumulators are named variables (one per register). */
+#define DEFINE_UKR(NAME, TARGET, O, MR)                                               \
+    __attribute__((target(TARGET))) static void NAME(size_t kc, const void *ap_,     \
+                                                     const void *bp_, void *c_,      \
+                                                     size_t ldc, int accumulate)     \
+    {                                                                                 \
+        const O##_AB *ap = ap_, *bp = bp_;                                            \
+        O##_T *c = c_;                                                                \
+        ROWS##MR(ACC_DECL, O)                                                         \
+        for (size_t p = 0; p < kc; p += O##_KSTEP) {                                  \
+            const O##_BV b0 = O##_LOADB(bp);                                          \
+            const O##_BV b1 = O##_LOADB(bp + O##_KSTEP * O##_LANES);                  \
+            ROWS##MR(FMA_ROW, O)                                                      \
+            ap += MR * O##_KSTEP;                                                     \
+            bp += 2 * O##_KSTEP * O##_LANES;                                          \
+        }                                                                             \
+        ROWS##MR(ACC_STORE, O)                                                        \
+    }
+
+DEFINE_UKR(ukr_f32_avx512, "avx512f", F32X16, 12)             /* 12 x 32 */
+DEFINE_UKR(ukr_f64_avx512, "avx512f", F64X8, 12)              /* 12 x 16 */
+DEFINE_UKR(ukr_bf16_avx512, "avx512f,avx512bf16", BF16X16, 12) /* 12 x 32, fp32 C */
+DEFINE_UKR(ukr_f32_avx2, "avx2,fma", F32X8, 6)                /* 6 x 16 */
+DEFINE_UKR(ukr_f64_avx2, "avx2,fma", F64X4, 6)                /* 6 x 8 */
 #endif /* __x86_64__ */
 
 /* ---- portable C: 4 x 8 (fp32) / 4 x 4 (fp64) --------------------------

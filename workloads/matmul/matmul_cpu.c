@@ -17,6 +17,9 @@
 
 enum { PREC_FP32, PREC_FP64, PREC_BF16 }; /* the order of AIB_GEMM_* */
 enum { IMPL_BLAS, IMPL_NATIVE };
+/* Cache lines past a page boundary of A, B and C (cpu_threads.h); the
+ * native GEMM's packing buffers follow at 21 and up. */
+enum { SKEW_A = 0, SKEW_B = 7, SKEW_C = 14 };
 
 struct matmul_params {
     int64_t n, m, k;
@@ -70,23 +73,10 @@ struct matmul_state {
 static int dims(const struct matmul_params *p, size_t *m, size_t *n, size_t *k,
                 struct aib_err *err)
 {
-    if (p->shape[0] && strcmp(p->shape, "none") != 0) {
-        const struct aib_gemm_shape *s = aib_gemm_shape_find(p->shape);
-        if (!s) {
-            char list[sizeof err->msg];
-            aib_gemm_shape_names(list, sizeof list);
-            return aib_err_set(err, AIB_EUSAGE, "%s shape '%s'; one of: %s",
-                               strcmp(p->shape, "list") == 0 ? "no" : "unknown", p->shape, list);
-        }
-        *m = (size_t)s->m;
-        *n = (size_t)s->n;
-        *k = (size_t)s->k;
-        return 0;
-    }
-    *n = (size_t)p->n;
-    *m = p->m ? (size_t)p->m : (size_t)p->n;
-    *k = p->k ? (size_t)p->k : (size_t)p->n;
-    return 0;
+    int64_t mm = 0, nn = 0, kk = 0;
+    int rc = aib_gemm_dims(p->shape, p->n, p->m, p->k, &mm, &nn, &kk, err);
+    *m = (size_t)mm, *n = (size_t)nn, *k = (size_t)kk;
+    return rc;
 }
 
 static unsigned want_threads(const struct aib_device *dev, const struct matmul_params *p)
@@ -215,9 +205,9 @@ static void matmul_teardown(void *state)
         return;
     aib_gemm_native_destroy(s->native);
     aib_cpu_team_destroy(s->team);
-    free(s->a);
-    free(s->b);
-    free(s->c);
+    aib_free_pages(s->a);
+    aib_free_pages(s->b);
+    aib_free_pages(s->c);
     free(s);
 }
 
@@ -238,9 +228,9 @@ static int matmul_setup(const struct aib_device *dev, const void *params, void *
     s->impl = p->impl;
     s->esize = p->precision == PREC_FP64 ? 8 : p->precision == PREC_BF16 ? 2 : 4;
     size_t csize = p->precision == PREC_FP64 ? 8 : 4;
-    s->a = aligned_alloc(64, (s->m * s->k * s->esize + 63) / 64 * 64);
-    s->b = aligned_alloc(64, (s->k * s->n * s->esize + 63) / 64 * 64);
-    s->c = aligned_alloc(64, (s->m * s->n * csize + 63) / 64 * 64);
+    s->a = aib_alloc_pages(s->m * s->k * s->esize, SKEW_A);
+    s->b = aib_alloc_pages(s->k * s->n * s->esize, SKEW_B);
+    s->c = aib_alloc_pages(s->m * s->n * csize, SKEW_C);
     if (!s->a || !s->b || !s->c) {
         rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate matrices for m=%zu n=%zu k=%zu", s->m,
                          s->n, s->k);
@@ -350,20 +340,21 @@ static int matmul_metrics(void *state, struct aib_result *r, struct aib_err *err
 {
     const struct matmul_state *s = state;
     char note[128];
-    int rc = aib_result_set_metric(r, "threads", s->threads, "", 1,
-                                   s->impl == IMPL_BLAS ? "OpenBLAS threads" : "pinned team");
+    struct aib_metric_list m = {r, 0};
+    aib_metric_put(&m, "threads", s->threads, "", 1,
+                   s->impl == IMPL_BLAS ? "OpenBLAS threads" : "pinned team");
     if (s->impl == IMPL_BLAS) {
-        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", 0, "bit", 0, s->blas_info);
+        aib_metric_put(&m, "simd_bits", 0, "bit", 0, s->blas_info);
     } else {
         snprintf(note, sizeof note, "native kernel, %s path, %u of %u threads pinned",
                  aib_simd_name(s->simd), aib_cpu_team_pinned(s->team), s->threads);
-        rc = rc ? rc : aib_result_set_metric(r, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
+        aib_metric_put(&m, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
     }
     /* the sizes used, which a shape sets whatever n, m, k say */
-    rc = rc ? rc : aib_result_set_metric(r, "m", (double)s->m, "", 1, "rows of C");
-    rc = rc ? rc : aib_result_set_metric(r, "n", (double)s->n, "", 1, "columns of C");
-    rc = rc ? rc : aib_result_set_metric(r, "k", (double)s->k, "", 1, "inner dimension");
-    return rc ? aib_err_set(err, AIB_ENOMEM, "out of memory") : 0;
+    aib_metric_put(&m, "m", (double)s->m, "", 1, "rows of C");
+    aib_metric_put(&m, "n", (double)s->n, "", 1, "columns of C");
+    aib_metric_put(&m, "k", (double)s->k, "", 1, "inner dimension");
+    return aib_metric_list_end(&m, err);
 }
 
 const struct aib_workload_ops aib_matmul_cpu = {

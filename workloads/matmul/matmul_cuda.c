@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../cuda_common.h"
+#include "shapes.h"
 
 struct mm_cuda_params {
     int64_t n, m, k;
@@ -31,7 +32,7 @@ static const struct aib_param mm_cuda_decl[] = {
 
 static int dims(const struct mm_cuda_params *p, int64_t *m, int64_t *n, int64_t *k, struct aib_err *err)
 {
-    return aib_gpu_gemm_dims(p->shape, p->n, p->m, p->k, m, n, k, err);
+    return aib_gemm_dims(p->shape, p->n, p->m, p->k, m, n, k, err);
 }
 
 static int64_t up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }

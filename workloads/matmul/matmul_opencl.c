@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../opencl_common.h"
+#include "shapes.h"
 
 enum { PREC_FP32, PREC_FP16, PREC_FP64 };
 
@@ -92,7 +93,7 @@ static const char *const kernel_src =
     "}\n";
 
 struct mm_cl_state {
-    struct aib_cl cl;
+    struct aib_cl_job job; /* first: the shared run and metrics hooks take the state as a job */
     cl_program prog;
     cl_kernel kern;
     cl_mem a, b, c;
@@ -101,9 +102,6 @@ struct mm_cl_state {
     void *ha, *hb; /* padded host copies of the inputs */
     size_t gws[2], lws[2];
     struct tiling tl;
-    struct aib_devtime dt;
-    struct aib_work work;
-    char how[128];
 };
 
 static const char *const prec_names[] = {"fp32", "fp16", "fp64"};
@@ -112,7 +110,7 @@ static size_t up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
 static int dims(const struct mm_cl_params *p, int64_t *m, int64_t *n, int64_t *k, struct aib_err *err)
 {
-    return aib_gpu_gemm_dims(p->shape, p->n, p->m, p->k, m, n, k, err);
+    return aib_gemm_dims(p->shape, p->n, p->m, p->k, m, n, k, err);
 }
 
 static int mm_cl_validate(const struct aib_device *dev, const void *params, struct aib_err *err)
@@ -178,18 +176,7 @@ static void mm_cl_teardown(void *state)
     struct mm_cl_state *s = state;
     if (!s)
         return;
-    if (s->kern)
-        clReleaseKernel(s->kern);
-    if (s->prog)
-        clReleaseProgram(s->prog);
-    if (s->a)
-        clReleaseMemObject(s->a);
-    if (s->b)
-        clReleaseMemObject(s->b);
-    if (s->c)
-        clReleaseMemObject(s->c);
-    aib_cl_close(&s->cl);
-    aib_devtime_free(&s->dt);
+    aib_cl_job_close(&s->job, &s->kern, 1, s->prog, (cl_mem[]){s->a, s->b, s->c}, 3);
     free(s->ha);
     free(s->hb);
     free(s);
@@ -197,22 +184,27 @@ static void mm_cl_teardown(void *state)
 
 static int upload(struct mm_cl_state *s, struct aib_err *err)
 {
+    struct aib_cl *cl = &s->job.cl;
     cl_int e;
     int rc;
     size_t sa = s->mp * s->kp * s->es, sb = s->kp * s->np * s->es, sc = s->mp * s->np * s->es;
-    if ((rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, sa, "A", &s->a, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_ONLY, sb, "B", &s->b, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_WRITE_ONLY, sc, "C", &s->c, err)))
+    if ((rc = aib_cl_buffer(cl, CL_MEM_READ_ONLY, sa, "A", &s->a, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_READ_ONLY, sb, "B", &s->b, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_WRITE_ONLY, sc, "C", &s->c, err)) ||
+        (rc = aib_cl_write(cl, s->a, 0, sa, s->ha, "A", err)) || (rc = aib_cl_write(cl, s->b, 0, sb, s->hb, "B", err)))
         return rc;
-    if ((e = clEnqueueWriteBuffer(s->cl.q, s->a, CL_TRUE, 0, sa, s->ha, 0, NULL, NULL)) != CL_SUCCESS ||
-        (e = clEnqueueWriteBuffer(s->cl.q, s->b, CL_TRUE, 0, sb, s->hb, 0, NULL, NULL)) != CL_SUCCESS)
-        return aib_cl_fail(err, s->cl.id, "clEnqueueWriteBuffer", e);
     /* All-ones bytes are NaN in every element type: unwritten C fails. */
     const unsigned char ones = 0xff;
-    if ((e = clEnqueueFillBuffer(s->cl.q, s->c, &ones, 1, 0, sc, 0, NULL, NULL)) != CL_SUCCESS ||
-        (e = clFinish(s->cl.q)) != CL_SUCCESS)
-        return aib_cl_fail(err, s->cl.id, "clEnqueueFillBuffer(C)", e);
+    if ((e = clEnqueueFillBuffer(cl->q, s->c, &ones, 1, 0, sc, 0, NULL, NULL)) != CL_SUCCESS ||
+        (e = clFinish(cl->q)) != CL_SUCCESS)
+        return aib_cl_fail(err, cl->id, "clEnqueueFillBuffer(C)", e);
     return 0;
+}
+
+static cl_int enqueue(void *ctx, cl_event *ev)
+{
+    struct mm_cl_state *s = ctx;
+    return clEnqueueNDRangeKernel(s->job.cl.q, s->kern, 2, NULL, s->gws, s->lws, 0, NULL, ev);
 }
 
 static int mm_cl_setup(const struct aib_device *dev, const void *params, void **state, struct aib_err *err)
@@ -234,7 +226,7 @@ static int mm_cl_setup(const struct aib_device *dev, const void *params, void **
     s->m = (size_t)m, s->n = (size_t)n, s->k = (size_t)k;
     s->mp = up(s->m, PAD_MN), s->np = up(s->n, PAD_MN), s->kp = up(s->k, PAD_K);
     s->es = esize[p->precision];
-    mm_cl_work(params, &s->work);
+    mm_cl_work(params, &s->job.work);
     s->ha = calloc(s->mp * s->kp, s->es);
     s->hb = calloc(s->kp * s->np, s->es);
     if (!s->ha || !s->hb) {
@@ -249,9 +241,9 @@ static int mm_cl_setup(const struct aib_device *dev, const void *params, void **
     for (size_t i = 0; i < s->k; i++)
         for (size_t j = 0; j < s->n; j++)
             put(s, s->hb, i * s->np + j, next_uniform(&seed));
-    if ((rc = aib_cl_open(dev, &s->cl, err)))
+    if ((rc = aib_cl_open(dev, &s->job.cl, err)))
         goto fail;
-    s->tl = s->cl.info.type & CL_DEVICE_TYPE_CPU ? cpu_tiling : gpu_tiling;
+    s->tl = s->job.cl.info.type & CL_DEVICE_TYPE_CPU ? cpu_tiling : gpu_tiling;
     const char *t = types[p->precision], *acc = accs[p->precision];
     int vw = s->tl.vw;
     snprintf(opts, sizeof opts,
@@ -259,8 +251,8 @@ static int mm_cl_setup(const struct aib_device *dev, const void *params, void **
              "-DCVT_T=convert_%s%d -DWPTM=%d -DRTSN=%d -DRTSM=%d -DTSK=%d%s",
              t, t, acc, vw, vw, vw, vw, acc, vw, t, vw, s->tl.wptm, s->tl.rtsn, s->tl.rtsm, s->tl.tsk,
              p->precision == PREC_FP16 ? " -DAIB_FP16" : p->precision == PREC_FP64 ? " -DAIB_FP64" : "");
-    if ((rc = aib_cl_build(&s->cl, kernel_src, opts, &s->prog, err)) ||
-        (rc = aib_cl_kernel(&s->cl, s->prog, "aib_gemm_tiled", &s->kern, err)) || (rc = upload(s, err)))
+    if ((rc = aib_cl_build(&s->job.cl, kernel_src, opts, &s->prog, err)) ||
+        (rc = aib_cl_kernel(&s->job.cl, s->prog, "aib_gemm_tiled", &s->kern, err)) || (rc = upload(s, err)))
         goto fail;
     cl_int M = (cl_int)s->mp, N = (cl_int)s->np, K = (cl_int)s->kp;
     if ((e = clSetKernelArg(s->kern, 0, sizeof M, &M)) != CL_SUCCESS ||
@@ -269,32 +261,20 @@ static int mm_cl_setup(const struct aib_device *dev, const void *params, void **
         (e = clSetKernelArg(s->kern, 3, sizeof s->a, &s->a)) != CL_SUCCESS ||
         (e = clSetKernelArg(s->kern, 4, sizeof s->b, &s->b)) != CL_SUCCESS ||
         (e = clSetKernelArg(s->kern, 5, sizeof s->c, &s->c)) != CL_SUCCESS) {
-        rc = aib_cl_fail(err, s->cl.id, "clSetKernelArg", e);
+        rc = aib_cl_fail(err, s->job.cl.id, "clSetKernelArg", e);
         goto fail;
     }
     s->lws[0] = (size_t)s->tl.rtsn, s->lws[1] = (size_t)s->tl.rtsm;
     s->gws[0] = s->np / (size_t)vw, s->gws[1] = s->mp / (size_t)s->tl.wptm;
-    snprintf(s->how, sizeof s->how, "OpenCL tiled kernel %s, %dx%dx%d local tiles, %d rows x %s%d per work-item",
+    s->job.enqueue = enqueue;
+    s->job.what = "clEnqueueNDRangeKernel(aib_gemm_tiled)";
+    snprintf(s->job.how, sizeof s->job.how, "OpenCL tiled kernel %s, %dx%dx%d local tiles, %d rows x %s%d per work-item",
              prec_names[p->precision], s->tl.rtsm * s->tl.wptm, s->tl.rtsn * vw, s->tl.tsk, s->tl.wptm, t, vw);
     *state = s;
     return 0;
 fail:
     mm_cl_teardown(s);
     return rc;
-}
-
-static cl_int enqueue(void *ctx, cl_event *ev)
-{
-    struct mm_cl_state *s = ctx;
-    return clEnqueueNDRangeKernel(s->cl.q, s->kern, 2, NULL, s->gws, s->lws, 0, NULL, ev);
-}
-
-static int mm_cl_run(void *state, uint64_t iters, struct aib_err *err)
-{
-    struct mm_cl_state *s = state;
-    double secs;
-    int rc = aib_cl_timed(&s->cl, iters, enqueue, s, "clEnqueueNDRangeKernel(aib_gemm_tiled)", &secs, err);
-    return rc ? rc : aib_devtime_add(&s->dt, secs, iters, err);
 }
 
 /* All of C when small, else 256 sampled elements (corners first), against
@@ -323,11 +303,8 @@ static int mm_cl_verify(void *state, struct aib_err *err)
             j = j < s->n ? j : s->n - 1;
         }
         if (i != have_row) { /* one row of C at a time */
-            cl_int e = clEnqueueReadBuffer(s->cl.q, s->c, CL_TRUE, i * s->np * s->es, s->np * s->es, row, 0, NULL, NULL);
-            if (e != CL_SUCCESS) {
-                rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(C)", e);
+            if ((rc = aib_cl_read(&s->job.cl, s->c, i * s->np * s->es, s->np * s->es, row, "C", err)))
                 goto out;
-            }
             have_row = i;
         }
         struct aib_refdot d = {0};
@@ -341,16 +318,10 @@ static int mm_cl_verify(void *state, struct aib_err *err)
             goto out;
         }
     }
-    aib_devtime_verified(&s->dt);
+    aib_devtime_verified(&s->job.dt);
 out:
     free(row);
     return rc;
-}
-
-static int mm_cl_metrics(void *state, struct aib_result *r, struct aib_err *err)
-{
-    struct mm_cl_state *s = state;
-    return aib_devtime_metrics(&s->dt, &s->work, s->how, r, err);
 }
 
 const struct aib_workload_ops aib_matmul_opencl = {
@@ -361,10 +332,10 @@ const struct aib_workload_ops aib_matmul_opencl = {
     .params = {"matmul", mm_cl_decl, sizeof mm_cl_decl / sizeof mm_cl_decl[0], sizeof(struct mm_cl_params)},
     .validate = mm_cl_validate,
     .setup = mm_cl_setup,
-    .run = mm_cl_run,
+    .run = aib_cl_job_run,
     .verify = mm_cl_verify,
     .work = mm_cl_work,
-    .metrics = mm_cl_metrics,
+    .metrics = aib_cl_job_metrics,
     .teardown = mm_cl_teardown,
 };
 

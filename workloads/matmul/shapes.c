@@ -61,6 +61,28 @@ const struct aib_gemm_shape *aib_gemm_shape_find(const char *name)
     return NULL;
 }
 
+int aib_gemm_dims(const char *shape, int64_t n, int64_t m, int64_t k, int64_t *om, int64_t *on, int64_t *ok,
+                  struct aib_err *err)
+{
+    if (!shape[0] || strcmp(shape, "none") == 0) {
+        *on = n;
+        *om = m ? m : n;
+        *ok = k ? k : n;
+        return 0;
+    }
+    const struct aib_gemm_shape *s = aib_gemm_shape_find(shape);
+    if (!s) {
+        char list[sizeof err->msg];
+        aib_gemm_shape_names(list, sizeof list);
+        return aib_err_set(err, AIB_EUSAGE, "%s shape '%s'; built-in shapes: %s",
+                           strcmp(shape, "list") == 0 ? "no" : "unknown", shape, list);
+    }
+    *om = s->m;
+    *on = s->n;
+    *ok = s->k;
+    return 0;
+}
+
 /* Length of the longest prefix of a and b that ends with a '-'. */
 static size_t dash_prefix(const char *a, const char *b)
 {

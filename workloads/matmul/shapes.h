@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../bench/err.h"
+
 struct aib_gemm_shape {
     const char *name;   /* "llama7b-mlp-up-t2048" */
     int64_t m, n, k;
@@ -20,6 +22,11 @@ struct aib_gemm_shape {
 const struct aib_gemm_shape *aib_gemm_shapes(size_t *n);
 /* The shape with this exact name, or NULL. */
 const struct aib_gemm_shape *aib_gemm_shape_find(const char *name);
+/* m, n, k of a matmul variant's parameters: the named shape's, or with
+ * shape "none" (or "") n, m, k with 0 meaning n. AIB_EUSAGE listing the
+ * built-in shapes when the name is unknown (so shape=list shows them). */
+int aib_gemm_dims(const char *shape, int64_t n, int64_t m, int64_t k, int64_t *om, int64_t *on, int64_t *ok,
+                  struct aib_err *err);
 
 /* All names in `buf`, runs with a common prefix in brace form
  * ("llama7b-{qkv-t2048,attn-out-t2048} gpt2-qkv-t1024"); returns 0 when

@@ -292,11 +292,11 @@ static int membw_metrics(void *state, struct aib_result *r, struct aib_err *err)
              aib_simd_name(s->simd), s->streaming ? "streaming" : "normal",
              aib_cpu_team_pinned(s->team), s->threads,
              s->sized_down ? "; arrays cut below 4x LLC to fit in memory" : "");
-    int rc = aib_result_set_metric(r, "threads", s->threads, "", 1, "pinned team");
-    rc = rc ? rc : aib_result_set_metric(r, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
-    rc = rc ? rc : aib_result_set_metric(r, "array_bytes", (double)(s->n * sizeof(double)), "B", 1,
-                                         "bytes of each array");
-    return rc ? aib_err_set(err, AIB_ENOMEM, "out of memory") : 0;
+    struct aib_metric_list m = {r, 0};
+    aib_metric_put(&m, "threads", s->threads, "", 1, "pinned team");
+    aib_metric_put(&m, "simd_bits", aib_simd_bits(s->simd), "bit", 1, note);
+    aib_metric_put(&m, "array_bytes", (double)(s->n * sizeof(double)), "B", 1, "bytes of each array");
+    return aib_metric_list_end(&m, err);
 }
 
 const struct aib_workload_ops aib_membw_cpu = {

@@ -89,15 +89,12 @@ static const char *const kernel_src =
     "}\n";
 
 struct membw_cl_state {
-    struct aib_cl cl;
+    struct aib_cl_job job; /* first: the shared run and metrics hooks take the state as a job */
     int kernel, vw;
     size_t n, nv, per, gws; /* floats per array, vectors per array, vectors per work-item, work-items */
     cl_program prog;
     cl_kernel kern, init;
     cl_mem a, b, c, out;
-    struct aib_devtime dt;
-    struct aib_work work;
-    char how[128];
 };
 
 /* Bytes of each array: size / arrays, a whole number of 64-byte vectors;
@@ -136,18 +133,7 @@ static void membw_cl_teardown(void *state)
     struct membw_cl_state *s = state;
     if (!s)
         return;
-    if (s->kern)
-        clReleaseKernel(s->kern);
-    if (s->init)
-        clReleaseKernel(s->init);
-    if (s->prog)
-        clReleaseProgram(s->prog);
-    cl_mem *bufs[] = {&s->a, &s->b, &s->c, &s->out};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        if (*bufs[i])
-            clReleaseMemObject(*bufs[i]);
-    aib_cl_close(&s->cl);
-    aib_devtime_free(&s->dt);
+    aib_cl_job_close(&s->job, (cl_kernel[]){s->kern, s->init}, 2, s->prog, (cl_mem[]){s->a, s->b, s->c, s->out}, 4);
     free(s);
 }
 
@@ -173,7 +159,13 @@ static int set_args(struct membw_cl_state *s, struct aib_err *err)
         e = clSetKernelArg(s->init, 2, sizeof s->c, &s->c);
     if (e == CL_SUCCESS)
         e = clSetKernelArg(s->init, 3, sizeof n, &n);
-    return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->cl.id, "clSetKernelArg", e);
+    return e == CL_SUCCESS ? 0 : aib_cl_fail(err, s->job.cl.id, "clSetKernelArg", e);
+}
+
+static cl_int enqueue(void *ctx, cl_event *ev)
+{
+    struct membw_cl_state *s = ctx;
+    return clEnqueueNDRangeKernel(s->job.cl.q, s->kern, 1, NULL, &s->gws, NULL, 0, NULL, ev);
 }
 
 static int membw_cl_setup(const struct aib_device *dev, const void *params, void **state, struct aib_err *err)
@@ -186,9 +178,10 @@ static int membw_cl_setup(const struct aib_device *dev, const void *params, void
     if (!s)
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
     s->kernel = p->kernel;
-    if ((rc = aib_cl_open(dev, &s->cl, err)))
+    if ((rc = aib_cl_open(dev, &s->job.cl, err)))
         goto fail;
-    bool cpu = (s->cl.info.type & CL_DEVICE_TYPE_CPU) != 0;
+    struct aib_cl *cl = &s->job.cl;
+    bool cpu = (cl->info.type & CL_DEVICE_TYPE_CPU) != 0;
     size_t ab = (size_t)array_bytes(p);
     s->vw = cpu ? 16 : 4;
     s->n = ab / sizeof(float);
@@ -201,46 +194,33 @@ static int membw_cl_setup(const struct aib_device *dev, const void *params, void
         s->gws *= 2;
     s->gws = (s->gws + 63) / 64 * 64;
     s->per = (s->nv + s->gws - 1) / s->gws;
-    memset(&s->work, 0, sizeof s->work);
-    s->work.bytes = (double)ab * arrays_of[p->kernel];
+    membw_cl_work(params, &s->job.work);
     snprintf(opts, sizeof opts, "-DVT=float%d -DVW=%d -DCHUNKED=%d", s->vw, s->vw, cpu);
-    if ((rc = aib_cl_build(&s->cl, kernel_src, opts, &s->prog, err)) ||
-        (rc = aib_cl_kernel(&s->cl, s->prog, knames[p->kernel], &s->kern, err)) ||
-        (rc = aib_cl_kernel(&s->cl, s->prog, "aib_membw_init", &s->init, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_WRITE, ab, "a", &s->a, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_WRITE, ab, "b", &s->b, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_READ_WRITE, ab, "c", &s->c, err)) ||
-        (rc = aib_cl_buffer(&s->cl, CL_MEM_WRITE_ONLY, s->gws * sizeof(float), "partial sums", &s->out, err)) ||
+    if ((rc = aib_cl_build(cl, kernel_src, opts, &s->prog, err)) ||
+        (rc = aib_cl_kernel(cl, s->prog, knames[p->kernel], &s->kern, err)) ||
+        (rc = aib_cl_kernel(cl, s->prog, "aib_membw_init", &s->init, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_READ_WRITE, ab, "a", &s->a, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_READ_WRITE, ab, "b", &s->b, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_READ_WRITE, ab, "c", &s->c, err)) ||
+        (rc = aib_cl_buffer(cl, CL_MEM_WRITE_ONLY, s->gws * sizeof(float), "partial sums", &s->out, err)) ||
         (rc = set_args(s, err)))
         goto fail;
-    if ((e = clEnqueueNDRangeKernel(s->cl.q, s->init, 1, NULL, &s->gws, NULL, 0, NULL, NULL)) != CL_SUCCESS ||
-        (e = clFinish(s->cl.q)) != CL_SUCCESS) {
-        rc = aib_cl_fail(err, s->cl.id, "clEnqueueNDRangeKernel(aib_membw_init)", e);
+    if ((e = clEnqueueNDRangeKernel(cl->q, s->init, 1, NULL, &s->gws, NULL, 0, NULL, NULL)) != CL_SUCCESS ||
+        (e = clFinish(cl->q)) != CL_SUCCESS) {
+        rc = aib_cl_fail(err, cl->id, "clEnqueueNDRangeKernel(aib_membw_init)", e);
         goto fail;
     }
+    s->job.enqueue = enqueue;
+    s->job.what = knames[p->kernel];
     char sz[32];
     aib_gpu_fmt_bytes((double)ab, sz, sizeof sz);
-    snprintf(s->how, sizeof s->how, "OpenCL %s, float%d, %s per array, %zu work-items (%s)", knames[p->kernel] + 10,
+    snprintf(s->job.how, sizeof s->job.how, "OpenCL %s, float%d, %s per array, %zu work-items (%s)", knames[p->kernel] + 10,
              s->vw, sz, s->gws, cpu ? "a contiguous chunk each" : "coalesced");
     *state = s;
     return 0;
 fail:
     membw_cl_teardown(s);
     return rc;
-}
-
-static cl_int enqueue(void *ctx, cl_event *ev)
-{
-    struct membw_cl_state *s = ctx;
-    return clEnqueueNDRangeKernel(s->cl.q, s->kern, 1, NULL, &s->gws, NULL, 0, NULL, ev);
-}
-
-static int membw_cl_run(void *state, uint64_t iters, struct aib_err *err)
-{
-    struct membw_cl_state *s = state;
-    double secs;
-    int rc = aib_cl_timed(&s->cl, iters, enqueue, s, knames[s->kernel], &secs, err);
-    return rc ? rc : aib_devtime_add(&s->dt, secs, iters, err);
 }
 
 static float init_a(size_t i) { return 1.0f + (float)(i % 7); }
@@ -253,11 +233,8 @@ static int verify_read(struct membw_cl_state *s, struct aib_err *err)
     int rc = 0;
     if (!part)
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
-    cl_int e = clEnqueueReadBuffer(s->cl.q, s->out, CL_TRUE, 0, s->gws * sizeof *part, part, 0, NULL, NULL);
-    if (e != CL_SUCCESS) {
-        rc = aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(partial sums)", e);
+    if ((rc = aib_cl_read(&s->job.cl, s->out, 0, s->gws * sizeof *part, part, "partial sums", err)))
         goto out;
-    }
     double got = 0, want = 28.0 * (double)(s->n / 7) + (double)((s->n % 7) * (s->n % 7 + 1) / 2);
     for (size_t i = 0; i < s->gws; i++)
         got += part[i];
@@ -277,15 +254,11 @@ static int membw_cl_verify(void *state, struct aib_err *err)
     } else {
         cl_mem dst = s->kernel == K_SCALE ? s->b : s->kernel == K_TRIAD ? s->a : s->c;
         uint64_t seed = 0x94D049BB133111EBULL;
-        for (int t = 0; t < 1024 && rc == 0; t++) {
-            seed ^= seed >> 12;
-            seed ^= seed << 25;
-            seed ^= seed >> 27;
-            size_t i = t == 0 ? 0 : t == 1 ? s->n - 1 : (size_t)((seed * 0x2545F4914F6CDD1DULL) >> 11) % s->n;
+        for (size_t t = 0; t < 1024 && rc == 0; t++) {
+            size_t i = aib_gpu_sample_index(&seed, t, s->n);
             float v = 0;
-            cl_int e = clEnqueueReadBuffer(s->cl.q, dst, CL_TRUE, i * sizeof v, sizeof v, &v, 0, NULL, NULL);
-            if (e != CL_SUCCESS)
-                return aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(element)", e);
+            if ((rc = aib_cl_read(&s->job.cl, dst, i * sizeof v, sizeof v, &v, "element", err)))
+                return rc;
             float want = s->kernel == K_COPY    ? init_a(i)
                          : s->kernel == K_SCALE ? 3.0f * init_c(i)
                          : s->kernel == K_ADD   ? init_a(i) + init_b(i)
@@ -296,14 +269,8 @@ static int membw_cl_verify(void *state, struct aib_err *err)
         }
     }
     if (rc == 0)
-        aib_devtime_verified(&s->dt);
+        aib_devtime_verified(&s->job.dt);
     return rc;
-}
-
-static int membw_cl_metrics(void *state, struct aib_result *r, struct aib_err *err)
-{
-    struct membw_cl_state *s = state;
-    return aib_devtime_metrics(&s->dt, &s->work, s->how, r, err);
 }
 
 const struct aib_workload_ops aib_membw_opencl = {
@@ -315,9 +282,9 @@ const struct aib_workload_ops aib_membw_opencl = {
     .params = {"membw", membw_cl_decl, sizeof membw_cl_decl / sizeof membw_cl_decl[0], sizeof(struct membw_cl_params)},
     .validate = membw_cl_validate,
     .setup = membw_cl_setup,
-    .run = membw_cl_run,
+    .run = aib_cl_job_run,
     .verify = membw_cl_verify,
     .work = membw_cl_work,
-    .metrics = membw_cl_metrics,
+    .metrics = aib_cl_job_metrics,
     .teardown = membw_cl_teardown,
 };

@@ -11,19 +11,7 @@
 
 #include "net.h"
 
-struct mset {
-    struct aib_result *r;
-    int rc;
-};
-
-static void put(struct mset *m, const char *name, double v, const char *unit, int valid,
-                const char *note)
-{
-    if (!m->rc && aib_result_set_metric(m->r, name, v, unit, valid, note))
-        m->rc = AIB_ENOMEM;
-}
-
-static void put_rtt(struct mset *m, const struct aib_hist *h)
+static void put_rtt(struct aib_metric_list *m, const struct aib_hist *h)
 {
     static const struct {
         const char *name;
@@ -31,28 +19,26 @@ static void put_rtt(struct mset *m, const struct aib_hist *h)
     } ps[] = {{"rtt_p50_us", 50}, {"rtt_p90_us", 90}, {"rtt_p99_us", 99}, {"rtt_p999_us", 99.9},
               {"rtt_max_us", 100}};
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
-        put(m, ps[i].name, (double)aib_hist_percentile(h, ps[i].p) / 1e3, "us", h->count > 0,
-            !h->count ? "no round trip completed"
-            : i == 0  ? "round trip, msg bytes each way (one-way latency is about half); "
-                        "histogram error <= 0.4%"
-                      : NULL);
-    put(m, "rtt_mean_us", aib_hist_mean(h) / 1e3, "us", h->count > 0, NULL);
+        aib_metric_put(m, ps[i].name, (double)aib_hist_percentile(h, ps[i].p) / 1e3, "us", h->count > 0,
+                       !h->count ? "no round trip completed"
+                       : i == 0  ? "round trip, msg bytes each way (one-way latency is about half); "
+                                   "histogram error <= 0.4%"
+                                 : NULL);
+    aib_metric_put(m, "rtt_mean_us", aib_hist_mean(h) / 1e3, "us", h->count > 0, NULL);
 }
 
 int aib_net_metrics(void *state, struct aib_result *r, struct aib_err *err)
 {
     struct net_state *s = state;
-    struct mset m = {r, 0};
-    double tsum = 0;
-    for (size_t i = 0; i < r->nsamples; i++)
-        tsum += r->samples[i];
-    int ok = r->nsamples > 0 && tsum > 0;
-    double mean = ok ? tsum / (double)r->nsamples : 1;
+    struct aib_metric_list m = {r, 0};
+    double mean = aib_samples_mean(r);
+    int ok = mean > 0;
+    mean = ok ? mean : 1; /* the rates are then marked missing */
     const char *none = ok ? NULL : "no timed samples";
     char note[200];
     snprintf(note, sizeof note, "peer %s%s, msg %zu bytes", s->peer.text,
              s->srv ? " (in-process server)" : "", s->msg);
-    put(&m, "streams", s->n, "", 1, note);
+    aib_metric_put(&m, "streams", s->n, "", 1, note);
 
     if (s->p.mode == M_PINGPONG) {
         struct aib_hist *h = malloc(sizeof *h);
@@ -61,7 +47,7 @@ int aib_net_metrics(void *state, struct aib_result *r, struct aib_err *err)
         aib_hist_reset(h);
         for (unsigned i = 0; i < s->n; i++)
             aib_hist_merge(h, s->st[i].rtt);
-        put(&m, "transactions_s", r->ops / mean, "1/s", ok, none);
+        aib_metric_put(&m, "transactions_s", r->ops / mean, "1/s", ok, none);
         put_rtt(&m, h);
         free(h);
         goto out;
@@ -84,34 +70,34 @@ int aib_net_metrics(void *state, struct aib_result *r, struct aib_err *err)
             retrans += ti.tcpi_total_retrans;
     }
     if (s->p.mode == M_TCP) {
-        put(&m, "gbit_s", gbit, "Gbit/s", ok,
-            ok ? "sent; every frame acknowledged by the receiver in order, payload checked" : none);
+        aib_metric_put(&m, "gbit_s", gbit, "Gbit/s", ok,
+                       ok ? "sent; every frame acknowledged by the receiver in order, payload checked"
+                          : none);
         /* The receiver's view, as iperf3's receiver line: bytes confirmed
          * between the checks around the timed samples, over the wall time
          * between them (gaps between samples included). */
         int bracketed = twice == s->n && s->t_checked_ns > s->t_checked_prev_ns;
         double secs = bracketed ? (double)(s->t_checked_ns - s->t_checked_prev_ns) / 1e9 : 1;
-        put(&m, "recv_gbit_s", (double)recv_bytes * 8 / secs / 1e9, "Gbit/s", bracketed,
-            bracketed ? "confirmed by the receiver over the timed part, wall time"
-                 : "not measured (no check after the timed samples)");
-        put(&m, "retransmits", (double)retrans, "", 1, "TCP_INFO total_retrans, all streams");
-        put(&m, "verified_bytes", (double)acked, "B", synced == s->n,
-            synced == s->n ? "bytes the receiver confirmed at the last check" : "no check done");
+        aib_metric_put(&m, "recv_gbit_s", (double)recv_bytes * 8 / secs / 1e9, "Gbit/s", bracketed,
+                       bracketed ? "confirmed by the receiver over the timed part, wall time"
+                                 : "not measured (no check after the timed samples)");
+        aib_metric_put(&m, "retransmits", (double)retrans, "", 1, "TCP_INFO total_retrans, all streams");
+        aib_metric_put(&m, "verified_bytes", (double)acked, "B", synced == s->n,
+                       synced == s->n ? "bytes the receiver confirmed at the last check"
+                                      : "no check done");
         goto out;
     }
     int have = synced == s->n && sent > 0;
     double loss = have ? (double)(sent - recv) / (double)sent * 100 : 0;
     snprintf(note, sizeof note, "%s target rate", s->p.rate > 0 ? "at the" : "without a");
-    put(&m, "gbit_s", gbit, "Gbit/s", ok, ok ? note : none);
-    put(&m, "recv_gbit_s", gbit * (1 - loss / 100), "Gbit/s", ok && have,
-        !ok ? none : have ? "sent rate x (1 - loss)" : "loss not measured");
+    aib_metric_put(&m, "gbit_s", gbit, "Gbit/s", ok, ok ? note : none);
+    aib_metric_put(&m, "recv_gbit_s", gbit * (1 - loss / 100), "Gbit/s", ok && have,
+                   !ok ? none : have ? "sent rate x (1 - loss)" : "loss not measured");
     const char *span = twice == s->n ? "over the timed part" : "over the whole entry";
     snprintf(note, sizeof note, "datagrams the server did not count, %s", span);
-    put(&m, "loss_pct", loss, "%", have, have ? note : "not measured (no final check)");
-    put(&m, "datagrams_sent", (double)sent, "", have, have ? span : "not measured");
-    put(&m, "out_of_order", (double)ooo, "", synced == s->n, NULL);
+    aib_metric_put(&m, "loss_pct", loss, "%", have, have ? note : "not measured (no final check)");
+    aib_metric_put(&m, "datagrams_sent", (double)sent, "", have, have ? span : "not measured");
+    aib_metric_put(&m, "out_of_order", (double)ooo, "", synced == s->n, NULL);
 out:
-    if (m.rc)
-        return aib_err_set(err, AIB_ENOMEM, "out of memory");
-    return 0;
+    return aib_metric_list_end(&m, err);
 }

@@ -12,15 +12,12 @@
 #include "transfer.h"
 
 struct xfer_cl_state {
-    struct aib_cl cl;
+    struct aib_cl_job job; /* first: the shared run and metrics hooks take the state as a job */
     struct aib_transfer_params p;
     size_t bytes;
     cl_mem src, dst, pin; /* device source / destination; pinned host buffer */
     unsigned char *host;  /* pageable (owned) or the mapping of pin */
     bool host_owned;
-    struct aib_devtime dt;
-    struct aib_work work;
-    char how[128];
 };
 
 static const char *const dir_names[] = {"h2d", "d2h", "d2d"};
@@ -48,18 +45,11 @@ static void xfer_cl_teardown(void *state)
     struct xfer_cl_state *s = state;
     if (!s)
         return;
-    if (s->pin && s->host && s->cl.q)
-        clEnqueueUnmapMemObject(s->cl.q, s->pin, s->host, 0, NULL, NULL);
+    if (s->pin && s->host && s->job.cl.q)
+        clEnqueueUnmapMemObject(s->job.cl.q, s->pin, s->host, 0, NULL, NULL);
     if (s->host_owned)
         free(s->host);
-    cl_mem *bufs[] = {&s->src, &s->dst, &s->pin};
-    if (s->cl.q)
-        clFinish(s->cl.q);
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        if (*bufs[i])
-            clReleaseMemObject(*bufs[i]);
-    aib_cl_close(&s->cl);
-    aib_devtime_free(&s->dt);
+    aib_cl_job_close(&s->job, NULL, 0, NULL, (cl_mem[]){s->src, s->dst, s->pin}, 3);
     free(s);
 }
 
@@ -76,12 +66,21 @@ static int fill_source(struct xfer_cl_state *s, struct aib_err *err)
         size_t n = s->bytes - off < piece ? s->bytes - off : piece;
         for (size_t i = 0; i < n; i++)
             buf[i] = pattern(off + i);
-        cl_int e = clEnqueueWriteBuffer(s->cl.q, s->src, CL_TRUE, off, n, buf, 0, NULL, NULL);
-        if (e != CL_SUCCESS)
-            rc = aib_cl_fail(err, s->cl.id, "clEnqueueWriteBuffer(source)", e);
+        rc = aib_cl_write(&s->job.cl, s->src, off, n, buf, "source", err);
     }
     free(buf);
     return rc;
+}
+
+static cl_int enqueue(void *ctx, cl_event *ev)
+{
+    struct xfer_cl_state *s = ctx;
+    cl_command_queue q = s->job.cl.q;
+    switch (s->p.direction) {
+    case AIB_TRANSFER_H2D: return clEnqueueWriteBuffer(q, s->dst, CL_FALSE, 0, s->bytes, s->host, 0, NULL, ev);
+    case AIB_TRANSFER_D2H: return clEnqueueReadBuffer(q, s->src, CL_FALSE, 0, s->bytes, s->host, 0, NULL, ev);
+    default: return clEnqueueCopyBuffer(q, s->src, s->dst, 0, 0, s->bytes, 0, NULL, ev);
+    }
 }
 
 static int xfer_cl_setup(const struct aib_device *dev, const void *params, void **state, struct aib_err *err)
@@ -94,18 +93,19 @@ static int xfer_cl_setup(const struct aib_device *dev, const void *params, void 
         return aib_err_set(err, AIB_ENOMEM, "out of memory");
     s->p = *p;
     s->bytes = (size_t)p->size;
-    aib_transfer_work(params, &s->work);
-    if ((rc = aib_cl_open(dev, &s->cl, err)))
+    aib_transfer_work(params, &s->job.work);
+    if ((rc = aib_cl_open(dev, &s->job.cl, err)))
         goto fail;
+    struct aib_cl *cl = &s->job.cl;
     if (p->direction != AIB_TRANSFER_D2D) {
         if (p->memory) {
-            if ((rc = aib_cl_buffer(&s->cl, CL_MEM_ALLOC_HOST_PTR | CL_MEM_READ_WRITE, s->bytes, "pinned host buffer",
+            if ((rc = aib_cl_buffer(cl, CL_MEM_ALLOC_HOST_PTR | CL_MEM_READ_WRITE, s->bytes, "pinned host buffer",
                                     &s->pin, err)))
                 goto fail;
-            s->host = clEnqueueMapBuffer(s->cl.q, s->pin, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0, s->bytes, 0, NULL,
+            s->host = clEnqueueMapBuffer(cl->q, s->pin, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0, s->bytes, 0, NULL,
                                          NULL, &e);
             if (!s->host) {
-                rc = aib_cl_fail(err, s->cl.id, "clEnqueueMapBuffer(pinned host buffer)", e);
+                rc = aib_cl_fail(err, cl->id, "clEnqueueMapBuffer(pinned host buffer)", e);
                 goto fail;
             }
         } else {
@@ -121,19 +121,21 @@ static int xfer_cl_setup(const struct aib_device *dev, const void *params, void 
     }
     const unsigned char zero = 0;
     if (p->direction != AIB_TRANSFER_D2H &&
-        ((rc = aib_cl_buffer(&s->cl, CL_MEM_READ_WRITE, s->bytes, "destination", &s->dst, err)) ||
-         (e = clEnqueueFillBuffer(s->cl.q, s->dst, &zero, 1, 0, s->bytes, 0, NULL, NULL)) != CL_SUCCESS)) {
-        rc = rc ? rc : aib_cl_fail(err, s->cl.id, "clEnqueueFillBuffer(destination)", e);
+        ((rc = aib_cl_buffer(cl, CL_MEM_READ_WRITE, s->bytes, "destination", &s->dst, err)) ||
+         (e = clEnqueueFillBuffer(cl->q, s->dst, &zero, 1, 0, s->bytes, 0, NULL, NULL)) != CL_SUCCESS)) {
+        rc = rc ? rc : aib_cl_fail(err, cl->id, "clEnqueueFillBuffer(destination)", e);
         goto fail;
     }
     if (p->direction != AIB_TRANSFER_H2D &&
-        ((rc = aib_cl_buffer(&s->cl, CL_MEM_READ_WRITE, s->bytes, "source", &s->src, err)) || (rc = fill_source(s, err))))
+        ((rc = aib_cl_buffer(cl, CL_MEM_READ_WRITE, s->bytes, "source", &s->src, err)) || (rc = fill_source(s, err))))
         goto fail;
-    if ((e = clFinish(s->cl.q)) != CL_SUCCESS) {
-        rc = aib_cl_fail(err, s->cl.id, "clFinish", e);
+    if ((e = clFinish(cl->q)) != CL_SUCCESS) {
+        rc = aib_cl_fail(err, cl->id, "clFinish", e);
         goto fail;
     }
-    snprintf(s->how, sizeof s->how, "OpenCL %s, %s", p->direction == AIB_TRANSFER_H2D ? "clEnqueueWriteBuffer"
+    s->job.enqueue = enqueue;
+    s->job.what = dir_names[p->direction];
+    snprintf(s->job.how, sizeof s->job.how, "OpenCL %s, %s", p->direction == AIB_TRANSFER_H2D ? "clEnqueueWriteBuffer"
                                                   : p->direction == AIB_TRANSFER_D2H ? "clEnqueueReadBuffer"
                                                                                      : "clEnqueueCopyBuffer",
              p->direction == AIB_TRANSFER_D2D ? "device buffers"
@@ -146,53 +148,24 @@ fail:
     return rc;
 }
 
-static cl_int enqueue(void *ctx, cl_event *ev)
-{
-    struct xfer_cl_state *s = ctx;
-    switch (s->p.direction) {
-    case AIB_TRANSFER_H2D: return clEnqueueWriteBuffer(s->cl.q, s->dst, CL_FALSE, 0, s->bytes, s->host, 0, NULL, ev);
-    case AIB_TRANSFER_D2H: return clEnqueueReadBuffer(s->cl.q, s->src, CL_FALSE, 0, s->bytes, s->host, 0, NULL, ev);
-    default: return clEnqueueCopyBuffer(s->cl.q, s->src, s->dst, 0, 0, s->bytes, 0, NULL, ev);
-    }
-}
-
-static int xfer_cl_run(void *state, uint64_t iters, struct aib_err *err)
-{
-    struct xfer_cl_state *s = state;
-    double secs;
-    int rc = aib_cl_timed(&s->cl, iters, enqueue, s, dir_names[s->p.direction], &secs, err);
-    return rc ? rc : aib_devtime_add(&s->dt, secs, iters, err);
-}
-
 static int xfer_cl_verify(void *state, struct aib_err *err)
 {
     struct xfer_cl_state *s = state;
     uint64_t seed = 0xBF58476D1CE4E5B9ULL;
-    for (int t = 0; t < 1024; t++) {
-        seed ^= seed >> 12;
-        seed ^= seed << 25;
-        seed ^= seed >> 27;
-        size_t i = t == 0 ? 0 : t == 1 ? s->bytes - 1 : (size_t)((seed * 0x2545F4914F6CDD1DULL) >> 11) % s->bytes;
+    int rc;
+    for (size_t t = 0; t < 1024; t++) {
+        size_t i = aib_gpu_sample_index(&seed, t, s->bytes);
         unsigned char v = 0;
-        if (s->p.direction == AIB_TRANSFER_D2H) {
+        if (s->p.direction == AIB_TRANSFER_D2H)
             v = s->host[i];
-        } else {
-            cl_int e = clEnqueueReadBuffer(s->cl.q, s->dst, CL_TRUE, i, 1, &v, 0, NULL, NULL);
-            if (e != CL_SUCCESS)
-                return aib_cl_fail(err, s->cl.id, "clEnqueueReadBuffer(byte)", e);
-        }
+        else if ((rc = aib_cl_read(&s->job.cl, s->dst, i, 1, &v, "byte", err)))
+            return rc;
         if (v != pattern(i))
             return aib_err_set(err, AIB_EVERIFY, "wrong answer: %s byte %zu is %u, expected %u",
                                dir_names[s->p.direction], i, v, pattern(i));
     }
-    aib_devtime_verified(&s->dt);
+    aib_devtime_verified(&s->job.dt);
     return 0;
-}
-
-static int xfer_cl_metrics(void *state, struct aib_result *r, struct aib_err *err)
-{
-    struct xfer_cl_state *s = state;
-    return aib_devtime_metrics(&s->dt, &s->work, s->how, r, err);
 }
 
 const struct aib_workload_ops aib_transfer_opencl = {
@@ -204,9 +177,9 @@ const struct aib_workload_ops aib_transfer_opencl = {
     .params = {"transfer", aib_transfer_decl, AIB_TRANSFER_NPARAMS, sizeof(struct aib_transfer_params)},
     .validate = xfer_cl_validate,
     .setup = xfer_cl_setup,
-    .run = xfer_cl_run,
+    .run = aib_cl_job_run,
     .verify = xfer_cl_verify,
     .work = aib_transfer_work,
-    .metrics = xfer_cl_metrics,
+    .metrics = aib_cl_job_metrics,
     .teardown = xfer_cl_teardown,
 };
