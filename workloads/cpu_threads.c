@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -301,28 +300,6 @@ int aib_cpu_caches(const struct aib_device *dev, struct aib_cpu_caches *out, str
     }
     hwloc_topology_destroy(topo);
     return 0;
-}
-
-/* The first page holds the pointer to free, just below the buffer. */
-void *aib_alloc_pages(size_t bytes, unsigned skew)
-{
-    size_t off = 4096 + (size_t)(skew % 64) * 64;
-    if (bytes > SIZE_MAX - off - 4096)
-        return NULL;
-    char *raw = aligned_alloc(4096, (off + bytes + 4095) / 4096 * 4096);
-    if (!raw)
-        return NULL;
-    memcpy(raw + off - sizeof raw, &raw, sizeof raw);
-    return raw + off;
-}
-
-void aib_free_pages(void *p)
-{
-    char *raw;
-    if (!p)
-        return;
-    memcpy(&raw, (char *)p - sizeof raw, sizeof raw);
-    free(raw);
 }
 
 void aib_cpu_features_detect(struct aib_cpu_features *f)

@@ -45,16 +45,6 @@ int aib_cpu_caches(const struct aib_device *dev, struct aib_cpu_caches *out, str
 
 /* The SIMD paths the kernels are built for, chosen at run time. */
 enum aib_simd { AIB_SIMD_AUTO, AIB_SIMD_PORTABLE, AIB_SIMD_AVX2, AIB_SIMD_AVX512 };
-/* A buffer a timed loop works on, `skew` cache lines (0..63) past a page
- * boundary; NULL when out of memory; freed with aib_free_pages. Its place in
- * the caches (sets, 4 KiB aliasing with the other buffers, each given its
- * own skew) is then the same in every run whatever the allocator does: with
- * plain 64-byte alignment the sanitizer build's allocator gave the same
- * matmul a fast tail 50% apart from one entry to the next, which two runs of
- * the same code showed as a change. */
-void *aib_alloc_pages(size_t bytes, unsigned skew);
-void aib_free_pages(void *p);
-
 struct aib_cpu_features {
     int avx2_fma, avx512f, avx512bf16;
 };

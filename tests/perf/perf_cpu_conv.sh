@@ -16,7 +16,7 @@ LAYOUTS=${LAYOUTS:-nchw nhwc}
 mkdir -p "$root/build/perf"
 REF=$root/build/perf/conv_ref
 gcc -O2 -std=c11 -Wall -Wextra -Werror -o "$REF" "$root/tests/perf/conv_ref.c" \
-    "$root/workloads/conv/layers.c" "$root/workloads/matmul/shapes.c" \
+    "$root/workloads/conv/layers.c" "$root/workloads/matmul/shapes.c" "$root/bench/err.c" \
     $(pkg-config --cflags --libs openblas) || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

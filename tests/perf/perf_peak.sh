@@ -4,7 +4,8 @@
 # 1 thread and on THREADS threads, in the same invocation, alternating,
 # ROUNDS times; the ratio is the median of the rounds' ratios. likwid-bench
 # runs from a 32 kB-per-thread L1-resident array (one load per 12 FMAs);
-# aibench touches no memory in its loop. Target: aibench / likwid-bench >= 0.9.
+# aibench touches no memory in its loop, and runs without profilers (clean
+# timing, no sampler thread beside it). Target: aibench / likwid-bench >= 0.9.
 # usage: AIBENCH=build/aibench bash tests/perf/perf_peak.sh
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +23,7 @@ else echo "no AVX2/AVX-512 here: nothing to compare"; exit 1; fi
 # aibench: GFLOP/s of the median sample
 aib() { # PRECISION THREADS
     "$A" --db "$tmp/perf.db" run peak -p precision=$1 -p threads=$2 -p simd=$simd \
-        --warmup 0.2 --min-time 1 --max-time 3 --min-reps 5 --json -q 2>"$tmp/err" | python3 -c '
+        --warmup 0.2 --min-time 1 --max-time 3 --min-reps 5 --profilers none --json -q 2>"$tmp/err" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)["results"][0]
 print("%.3f" % r["throughput"] if r["status"] == "ok" else "FAILED")' \

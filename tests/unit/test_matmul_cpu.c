@@ -94,12 +94,10 @@ static struct matmul_state *bare_state(const struct matmul_params *p)
     assert_int_equal(dims(p, &s->m, &s->n, &s->k, &err), 0);
     s->precision = p->precision;
     s->esize = p->precision == PREC_FP64 ? 8 : p->precision == PREC_BF16 ? 2 : 4;
-    size_t csize = p->precision == PREC_FP64 ? 8 : 4;
-    s->a = aib_alloc_pages(s->m * s->k * s->esize, SKEW_A); /* teardown frees them */
-    s->b = aib_alloc_pages(s->k * s->n * s->esize, SKEW_B);
-    s->c = aib_alloc_pages(s->m * s->n * csize, SKEW_C);
+    s->a = malloc(s->m * s->k * s->esize);
+    s->b = malloc(s->k * s->n * s->esize);
+    s->c = calloc(s->m * s->n, p->precision == PREC_FP64 ? 8 : 4);
     assert_true(s->a && s->b && s->c);
-    memset(s->c, 0, s->m * s->n * csize);
     uint64_t seed = 42;
     fill(s->a, s->m * s->k, s->precision, &seed);
     fill(s->b, s->k * s->n, s->precision, &seed);

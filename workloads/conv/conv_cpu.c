@@ -113,18 +113,18 @@ static void conv_teardown(void *state)
     if (!s)
         return;
     aib_cpu_team_destroy(s->team);
-    aib_free_pages(s->in);
-    aib_free_pages(s->wt);
-    aib_free_pages(s->out);
-    aib_free_pages(s->col);
-    aib_free_pages(s->packed);
+    free(s->in);
+    free(s->wt);
+    free(s->out);
+    free(s->col);
+    free(s->packed);
     free(s);
 }
 
-/* Each buffer at its own offset from a page boundary (cpu_threads.h). */
-static float *alloc_floats(double n, unsigned skew)
+static float *alloc_floats(double n)
 {
-    return aib_alloc_pages((size_t)n * sizeof(float), skew);
+    size_t bytes = ((size_t)n * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
 }
 
 static int conv_setup(const struct aib_device *dev, const void *params, void **state,
@@ -143,13 +143,13 @@ static int conv_setup(const struct aib_device *dev, const void *params, void **s
         goto fail;
     s->impl = p->impl;
     const struct aib_conv_geom *g = &s->g;
-    s->in = alloc_floats(aib_conv_elems_in(g), 0);
-    s->wt = alloc_floats(aib_conv_elems_wt(g), 7);
-    s->out = alloc_floats(aib_conv_elems_out(g), 14);
+    s->in = alloc_floats(aib_conv_elems_in(g));
+    s->wt = alloc_floats(aib_conv_elems_wt(g));
+    s->out = alloc_floats(aib_conv_elems_out(g));
     int need_col = s->impl == IMPL_IM2COL && !aib_conv_is_pointwise(g);
     int need_packed = s->impl == IMPL_DIRECT && g->nhwc;
-    s->col = need_col ? alloc_floats(aib_conv_elems_col(g), 21) : NULL;
-    s->packed = need_packed ? alloc_floats(aib_conv_elems_wt(g), 28) : NULL;
+    s->col = need_col ? alloc_floats(aib_conv_elems_col(g)) : NULL;
+    s->packed = need_packed ? alloc_floats(aib_conv_elems_wt(g)) : NULL;
     if (!s->in || !s->wt || !s->out || (need_col && !s->col) || (need_packed && !s->packed)) {
         rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate %.1f GiB of convolution buffers",
                          conv_bytes(g, s->impl) / 1073741824.0);

@@ -237,11 +237,6 @@ size_t aib_gemm_native_buffer_bytes(const struct aib_gemm_kernel *kr, size_t m, 
     return (b.mc * nthreads + b.nc) * b.kc * es + (nthreads + 1) * 64;
 }
 
-/* Cache lines past a page boundary of the packed B panel and of each
- * thread's packed A block (cpu_threads.h); matmul_cpu.c puts A, B and C
- * at 0, 7 and 14. */
-enum { SKEW_BP = 21, SKEW_AP = 28 };
-
 int aib_gemm_native_create(const struct aib_gemm_desc *d, const struct aib_gemm_kernel *kr,
                            struct aib_cpu_team *team, size_t l1d, size_t l2,
                            struct aib_gemm_native **out, struct aib_err *err)
@@ -266,10 +261,10 @@ int aib_gemm_native_create(const struct aib_gemm_desc *d, const struct aib_gemm_
     size_t abytes = round_up(g->b.mc * g->b.kc * g->es_in, 64);
     size_t bbytes = round_up(g->b.nc * g->b.kc * g->es_in, 64);
     g->apack = calloc(na, sizeof *g->apack);
-    g->bpanel = aib_alloc_pages(bbytes, SKEW_BP);
+    g->bpanel = aligned_alloc(64, bbytes);
     int ok = g->apack && g->bpanel;
     for (unsigned i = 0; ok && i < na; i++)
-        ok = (g->apack[i] = aib_alloc_pages(abytes, SKEW_AP + 5 * i)) != NULL;
+        ok = (g->apack[i] = aligned_alloc(64, abytes)) != NULL;
     if (!ok) {
         aib_gemm_native_destroy(g);
         return aib_err_set(err, AIB_ENOMEM, "cannot allocate GEMM packing buffers");
@@ -289,8 +284,8 @@ void aib_gemm_native_destroy(struct aib_gemm_native *g)
     if (!g)
         return;
     for (unsigned i = 0; g->apack && i < (g->split_cols ? 1 : g->nthreads); i++)
-        aib_free_pages(g->apack[i]);
+        free(g->apack[i]);
     free(g->apack);
-    aib_free_pages(g->bpanel);
+    free(g->bpanel);
     free(g);
 }

@@ -17,9 +17,6 @@
 
 enum { PREC_FP32, PREC_FP64, PREC_BF16 }; /* the order of AIB_GEMM_* */
 enum { IMPL_BLAS, IMPL_NATIVE };
-/* Cache lines past a page boundary of A, B and C (cpu_threads.h); the
- * native GEMM's packing buffers follow at 21 and up. */
-enum { SKEW_A = 0, SKEW_B = 7, SKEW_C = 14 };
 
 struct matmul_params {
     int64_t n, m, k;
@@ -205,9 +202,9 @@ static void matmul_teardown(void *state)
         return;
     aib_gemm_native_destroy(s->native);
     aib_cpu_team_destroy(s->team);
-    aib_free_pages(s->a);
-    aib_free_pages(s->b);
-    aib_free_pages(s->c);
+    free(s->a);
+    free(s->b);
+    free(s->c);
     free(s);
 }
 
@@ -228,9 +225,9 @@ static int matmul_setup(const struct aib_device *dev, const void *params, void *
     s->impl = p->impl;
     s->esize = p->precision == PREC_FP64 ? 8 : p->precision == PREC_BF16 ? 2 : 4;
     size_t csize = p->precision == PREC_FP64 ? 8 : 4;
-    s->a = aib_alloc_pages(s->m * s->k * s->esize, SKEW_A);
-    s->b = aib_alloc_pages(s->k * s->n * s->esize, SKEW_B);
-    s->c = aib_alloc_pages(s->m * s->n * csize, SKEW_C);
+    s->a = aligned_alloc(64, (s->m * s->k * s->esize + 63) / 64 * 64);
+    s->b = aligned_alloc(64, (s->k * s->n * s->esize + 63) / 64 * 64);
+    s->c = aligned_alloc(64, (s->m * s->n * csize + 63) / 64 * 64);
     if (!s->a || !s->b || !s->c) {
         rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate matrices for m=%zu n=%zu k=%zu", s->m,
                          s->n, s->k);

@@ -4,15 +4,18 @@
  * the way clpeak measures GPUs. It gives the roofline its compute ceiling
  * (results/roofline.h) where the best matmul would understate it.
  *
- * One iteration is ROUNDS rounds of STEPS steps on every chain, split over
+ * One iteration is ROUNDS rounds of STEPS steps on every chain, shared by
  * the threads, so the work per iteration does not depend on the thread
- * count (work() cannot see the device). A round restarts the chains from
+ * count (work() cannot see the device). Threads take rounds in chunks from
+ * a shared counter: a thread the OS preempts does not hold up the others
+ * at the end of the job, as a fixed split would. A round restarts the chains from
  * their start values; with a = 1 - 2^-8 and b = 2^-8 a chain starting at
  * x0 ends at 1 + a^STEPS (x0 - 1), which verify() recomputes in long double
  * for every lane of every chain of every thread: a kernel that skipped
  * steps, or did something else, fails (the error bound of STEPS roundings
  * is below the change one missing step makes to most chains). */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,8 @@
 #include "peak_kernels.h"
 
 #define STEPS 1024u
-#define ROUNDS 4096u /* per iteration, over all threads: >= the most threads allowed */
+#define ROUNDS 4096u /* per iteration, over all threads */
+#define CHUNK 16u    /* rounds taken at a time: ~1e5 FMAs per atomic add */
 #define COEF_A (1.0 - 1.0 / 256)
 #define COEF_B (1.0 / 256)
 
@@ -52,7 +56,9 @@ struct peak_state {
     char *out;     /* per thread: elems, on its own cache lines */
     size_t stride; /* bytes between threads' outputs */
     struct aib_cpu_team *team;
-    uint64_t iters;
+    uint64_t total;         /* rounds of the current job */
+    atomic_uint_fast64_t next; /* the next round to hand out */
+    uint64_t *done;         /* per thread: rounds it ran (so its output is there) */
 };
 
 static unsigned want_threads(const struct aib_device *dev, const struct peak_params *p)
@@ -94,17 +100,18 @@ static double start_value(unsigned e, unsigned lanes)
     return 2.0 + (double)(e / lanes) + (double)(e % lanes) / (double)lanes;
 }
 
-/* Thread tid's rounds of ROUNDS: an even split, the remainder to the first. */
-static uint64_t rounds_of(unsigned tid, unsigned nt)
-{
-    return ROUNDS / nt + (tid < ROUNDS % nt ? 1 : 0);
-}
-
 static void peak_job(void *ctx, unsigned tid, unsigned nt)
 {
     struct peak_state *s = ctx;
-    s->fn(s->out + (size_t)tid * s->stride, s->x0, COEF_A, COEF_B, s->iters * rounds_of(tid, nt),
-          STEPS);
+    (void)nt;
+    for (;;) {
+        uint64_t at = atomic_fetch_add_explicit(&s->next, CHUNK, memory_order_relaxed);
+        if (at >= s->total)
+            break;
+        uint64_t n = s->total - at < CHUNK ? s->total - at : CHUNK;
+        s->fn(s->out + (size_t)tid * s->stride, s->x0, COEF_A, COEF_B, n, STEPS);
+        s->done[tid] += n;
+    }
 }
 
 static void peak_teardown(void *state)
@@ -115,6 +122,7 @@ static void peak_teardown(void *state)
     aib_cpu_team_destroy(s->team);
     free(s->x0);
     free(s->out);
+    free(s->done);
     free(s);
 }
 
@@ -136,7 +144,8 @@ static int peak_setup(const struct aib_device *dev, const void *params, void **s
     s->stride = (s->elems * esize + 63) / 64 * 64;
     s->x0 = aligned_alloc(64, s->stride);
     s->out = aligned_alloc(64, s->stride * s->threads);
-    if (!s->x0 || !s->out) {
+    s->done = calloc(s->threads, sizeof *s->done);
+    if (!s->x0 || !s->out || !s->done) {
         rc = aib_err_set(err, AIB_ENOMEM, "out of memory");
         goto fail;
     }
@@ -160,7 +169,8 @@ static int peak_run(void *state, uint64_t iters, struct aib_err *err)
 {
     struct peak_state *s = state;
     (void)err;
-    s->iters = iters;
+    s->total = iters * ROUNDS;
+    atomic_store_explicit(&s->next, 0, memory_order_relaxed);
     aib_cpu_team_run(s->team, peak_job, s);
     return 0;
 }
@@ -175,13 +185,18 @@ static int peak_verify(void *state, struct aib_err *err)
 {
     struct peak_state *s = state;
     const double tol = s->fp64 ? 1e-12 : 1e-4;
+    uint64_t ran = 0;
+    for (unsigned t = 0; t < s->threads; t++)
+        ran += s->done[t];
+    if (ran == 0)
+        return aib_err_set(err, AIB_EVERIFY, "wrong answer: no round has run yet");
     for (unsigned e = 0; e < s->elems; e++) {
         long double x = start_value(e, s->lanes);
         for (unsigned i = 0; i < STEPS; i++)
             x = x * (long double)COEF_A + (long double)COEF_B;
         double want = (double)x;
         for (unsigned t = 0; t < s->threads; t++) {
-            if (rounds_of(t, s->threads) == 0)
+            if (s->done[t] == 0) /* the others took every round */
                 continue;
             const char *o = s->out + (size_t)t * s->stride;
             double got = s->fp64 ? ((const double *)o)[e] : ((const float *)o)[e];
