@@ -12,7 +12,7 @@
 #       compute-sanitizer over aibench's own kernels, and prints a table of
 #       medians and ratios last. Logs and JSON go to $OUT (default
 #       build/gpu-out). QUICK=1: one round, no sanitizer.
-# With the device tool: run(command="bash tests/gpu/run.sh", carry=["build/gpu-carry"]).
+# Copy the checkout with build/gpu-carry to the GPU machine and run it there.
 #
 # CUPTI (issue 6): after the suite, membw and a bf16 GEMM run with the cupti
 # profiler; the table's last part prints range-profiler DRAM bytes against
