@@ -16,6 +16,7 @@
 #include "../../bench/cli.h"
 #include "../../results/compare.h"
 #include "../../results/store.h"
+#include "cmd_fixture.h"
 
 /* A result with median time `med` and 95% CI [lo, hi] of it. */
 static struct aib_result mk(const char *params, double med, double lo, double hi)
@@ -128,80 +129,6 @@ static void test_compare_runs_pairs_by_key(void **state)
 
 /* --- the commands, against a real database --------------------------------- */
 
-struct fx {
-    char dir[64];
-    char db[128];
-    char *out, *err;
-    size_t nout, nerr;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/aib_cmp_XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->db, sizeof f->db, "%s/r.db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f->out);
-    free(f->err);
-    free(f);
-    return 0;
-}
-
-/* Runs a command with db_path (NULL: the default) and captures its output. */
-static int cmd(struct fx *f, const char *db_path, int (*fn)(struct aib_cli *, int, char **), ...)
-{
-    char *argv[16];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, fn);
-    for (const char *a; argc < 15 && (a = va_arg(ap, const char *));)
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    free(f->out);
-    free(f->err);
-    struct aib_cli cli = {.db_path = db_path,
-                          .out = open_memstream(&f->out, &f->nout),
-                          .errf = open_memstream(&f->err, &f->nerr)};
-    assert_non_null(cli.out);
-    assert_non_null(cli.errf);
-    int rc = fn(&cli, argc, argv);
-    fclose(cli.out);
-    fclose(cli.errf);
-    return rc;
-}
-
-static void expect(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected '%s' in:\n%s", needle, hay);
-}
-
-static void one_line(const char *s)
-{
-    const char *nl = strchr(s, '\n');
-    if (!nl || nl[1] != '\0')
-        fail_msg("expected exactly one line, got:\n%s", s);
-}
 
 static int64_t store_run(const char *path, double median, bool with_failed)
 {
