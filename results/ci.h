@@ -97,6 +97,12 @@ struct aib_ci_row {
     double ratio;      /* median time now / median time in the baseline: > 1 is slower */
     double ratio_fast; /* the same for the 10th percentile time (the fast tail) */
     double noise; /* the wider relative 95% CI half-width of the two medians */
+    /* The machine-speed probe (bench/probe.h), when both results were
+     * tested: each side's probe_s (the median over its repetitions of the
+     * mean over CPUs; NAN where none was stored), current / baseline (> 1:
+     * the machine was slower now), and the largest and smallest such
+     * change over the CPUs probed on both sides. */
+    double base_probe, cur_probe, probe_ratio, probe_max, probe_min;
     struct aib_mwu mwu;
     bool tested;  /* mwu is filled */
     char reason[256];

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../bench/probe.h"
 #include "../bench/stats.h"
 #include "ci.h"
 
@@ -98,6 +99,60 @@ static double fast_tail(const double *x, size_t n)
     return v;
 }
 
+static bool is_probe(const char *name)
+{
+    size_t n = strlen(AIB_PROBE_METRIC);
+    return strncmp(name, AIB_PROBE_METRIC, n) == 0 && (!name[n] || name[n] == '.');
+}
+
+/* The probe's change, current / baseline: the mean's, and the largest and
+ * smallest over the CPUs probed on both sides (the mean's when none). All
+ * NAN when either side has no probe (a run from before it existed). */
+static void probe_change(struct aib_ci_row *row)
+{
+    const struct aib_metric *b = aib_result_metric(row->base, AIB_PROBE_METRIC),
+                            *c = aib_result_metric(row->cur, AIB_PROBE_METRIC);
+    row->base_probe = b && b->valid ? b->value : NAN;
+    row->cur_probe = c && c->valid ? c->value : NAN;
+    row->probe_ratio = row->probe_max = row->probe_min = NAN;
+    if (!(row->base_probe > 0 && row->cur_probe > 0))
+        return;
+    row->probe_ratio = row->probe_max = row->probe_min = row->cur_probe / row->base_probe;
+    bool per_cpu = false;
+    for (size_t i = 0; i < row->cur->nmetrics; i++) {
+        const struct aib_metric *x = &row->cur->metrics[i];
+        if (!is_probe(x->name) || !strcmp(x->name, AIB_PROBE_METRIC) || !x->valid)
+            continue;
+        const struct aib_metric *y = aib_result_metric(row->base, x->name);
+        if (!y || !y->valid || !(y->value > 0))
+            continue;
+        double q = x->value / y->value;
+        row->probe_max = per_cpu ? fmax(row->probe_max, q) : q;
+        row->probe_min = per_cpu ? fmin(row->probe_min, q) : q;
+        per_cpu = true;
+    }
+}
+
+/* How far the probe may move before the machine is taken to have changed
+ * speed: half the threshold, so that a machine change that could explain
+ * most of a change beyond it is never missed. */
+static double probe_tolerance(double t) { return t / 2; }
+
+/* Whether a machine that changed speed by q (the probe, current / baseline)
+ * may explain a result that changed by r the same way: q beyond the
+ * tolerance, and at least a third of r on a log scale. A workload need not
+ * slow down like the probe (a busy neighbour on the physical core slows a
+ * matmul more than the probe's loop), hence not all of it; but a result
+ * three times slower on a machine 11% slower is the code. */
+static bool probe_explains(bool slower, bool faster, double r, double q, double mt)
+{
+    if (slower)
+        return q > 1 + mt && log(q) >= log(r) / 3;
+    if (faster)
+        return q < 1 / (1 + mt) && log(q) <= log(r) / 3;
+    return false;
+}
+
 static int verdict(struct aib_ci_row *row, enum aib_ci_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -137,7 +192,7 @@ int aib_ci_judge(const struct aib_ci_opts *o, struct aib_ci_row *row)
     char ch[32], chf[32];
     double t = o->max_regression;
     row->ratio = row->ratio_fast = row->noise = NAN;
-    row->tested = row->reps_tested = false;
+    row->base_probe = row->cur_probe = row->probe_ratio = row->probe_max = row->probe_min = NAN;
     if (!cur)
         return verdict(row, AIB_CI_MISSING, "in the baseline run, not measured in this run");
     if (strcmp(cur->status, AIB_STATUS_FAILED) == 0)
@@ -159,6 +214,7 @@ int aib_ci_judge(const struct aib_ci_opts *o, struct aib_ci_row *row)
         aib_mwu_test(base->samples, base->nsamples, cur->samples, cur->nsamples, &row->mwu))
         return AIB_ENOMEM;
     row->tested = true;
+    probe_change(row);
     const struct aib_mwu *m = &row->mwu;
     bool slower = row->ratio > 1 + t, faster = row->ratio < 1 / (1 + t);
     aib_ci_fmt_change(row->ratio, ch, sizeof ch);
@@ -175,6 +231,16 @@ int aib_ci_judge(const struct aib_ci_opts *o, struct aib_ci_row *row)
                        "%s median time, but %s in the fast tail (10th percentile): the "
                        "machine, not the code, is likely what changed",
                        ch, chf);
+    /* The probe timed the machine itself beside every result: when it moved
+     * the same way as the result, the machine may explain the change. */
+    double q = slower ? row->probe_max : row->probe_min, mt = probe_tolerance(t);
+    char qs[32];
+    aib_ci_fmt_change(q, qs, sizeof qs);
+    if (m->p < o->alpha && probe_explains(slower, faster, row->ratio, q, mt))
+        return verdict(row, AIB_CI_INCONCLUSIVE,
+                       "%s median time, but the machine-speed probe moved %s too: the machine, "
+                       "not the code, is likely what changed",
+                       ch, qs);
     bool agree = true;
     if (m->p < o->alpha && (slower || faster) && reps_agree(o, row, slower, &agree))
         return AIB_ENOMEM;
@@ -210,6 +276,34 @@ static bool same_key(const struct aib_result *x, const struct aib_result *y)
  * order, statistics recomputed; failed if any failed, else not ok if any
  * is not. Sets each repetition's fast tail, their range, and the time the
  * repetitions took. */
+/* Each probe metric of the repetitions (the mean, and one per CPU) becomes
+ * the median of its values in the pooled result; 0 or AIB_ENOMEM. */
+static int pool_probe(const struct aib_result *const *parts, size_t n, struct aib_result *out)
+{
+    double *v = malloc(n * sizeof *v);
+    int rc = v ? 0 : AIB_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (size_t m = 0; rc == 0 && m < parts[i]->nmetrics; m++) {
+            const struct aib_metric *pm = &parts[i]->metrics[m];
+            if (!is_probe(pm->name) || aib_result_metric(out, pm->name))
+                continue; /* not a probe, or pooled already */
+            size_t k = 0;
+            for (size_t j = i; j < n; j++) {
+                const struct aib_metric *x = aib_result_metric(parts[j], pm->name);
+                if (x && x->valid && x->value > 0 && isfinite(x->value))
+                    v[k++] = x->value;
+            }
+            if (!k)
+                continue;
+            qsort(v, k, sizeof *v, cmp_double);
+            rc = aib_result_set_metric(out, pm->name, k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2,
+                                       pm->unit, 1, pm->note);
+        }
+    }
+    free(v);
+    return rc;
+}
+
 static int pool(const struct aib_result *const *parts, size_t n, struct aib_result *out,
                 double *meds, double *lo, double *hi, double *seconds)
 {
@@ -253,6 +347,8 @@ static int pool(const struct aib_result *const *parts, size_t n, struct aib_resu
             *seconds += r->ended - r->started;
     }
     out->ended = out->started + *seconds;
+    if (pool_probe(parts, n, out))
+        return AIB_ENOMEM;
     if (aib_stats_compute(out->samples, out->nsamples, &out->st))
         return AIB_ENOMEM;
     /* Throughput is work / median time: scale the first repetition's. */

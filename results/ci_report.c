@@ -130,7 +130,7 @@ static void json_run(struct aib_json *j, const char *key, const struct aib_run *
 }
 
 static void json_side(struct aib_json *j, const char *key, const struct aib_result *r,
-                      size_t reps, double lo, double hi)
+                      size_t reps, double lo, double hi, double probe)
 {
     aib_json_key(j, key);
     if (!r) {
@@ -144,6 +144,7 @@ static void json_side(struct aib_json *j, const char *key, const struct aib_resu
     aib_json_kint(j, "repetitions", (int64_t)reps);
     aib_json_knum(j, "repetition_fast_min", lo);
     aib_json_knum(j, "repetition_fast_max", hi);
+    aib_json_knum(j, "probe_s", probe); /* null when the run has no probe */
     aib_json_knum(j, "median", r->st.median);
     aib_json_knum(j, "ci_lo", r->st.ci_lo);
     aib_json_knum(j, "ci_hi", r->st.ci_hi);
@@ -183,6 +184,9 @@ void aib_ci_write_json(FILE *f, const struct aib_ci_report *r)
         aib_json_knum(&j, "ratio", row->ratio);
         aib_json_knum(&j, "ratio_fast", row->ratio_fast);
         aib_json_knum(&j, "noise", row->noise);
+        aib_json_knum(&j, "probe_ratio", row->probe_ratio);
+        aib_json_knum(&j, "probe_ratio_max", row->probe_max);
+        aib_json_knum(&j, "probe_ratio_min", row->probe_min);
         if (row->tested) {
             aib_json_key(&j, "mann_whitney");
             aib_json_obj_begin(&j);
@@ -192,8 +196,10 @@ void aib_ci_write_json(FILE *f, const struct aib_ci_report *r)
             aib_json_kbool(&j, "exact", row->mwu.exact);
             aib_json_obj_end(&j);
         }
-        json_side(&j, "baseline", row->base, row->base_reps, row->base_rep_lo, row->base_rep_hi);
-        json_side(&j, "current", row->cur, row->cur_reps, row->cur_rep_lo, row->cur_rep_hi);
+        json_side(&j, "baseline", row->base, row->base_reps, row->base_rep_lo, row->base_rep_hi,
+                  row->base_probe);
+        json_side(&j, "current", row->cur, row->cur_reps, row->cur_rep_lo, row->cur_rep_hi,
+                  row->cur_probe);
         aib_json_obj_end(&j);
     }
     aib_json_arr_end(&j);

@@ -6,7 +6,8 @@ A=$AIBENCH
 unset AIBENCH_DB
 DA=$WORK/a.db  # "machine A"
 DB=$WORK/b.db  # "machine B"
-short="--min-time 0.05 --max-time 0.5 -q"
+# a 10 ms sampler, so even the shortest timed region has a series
+short="--min-time 0.05 --max-time 0.5 --sample-interval 10 -q"
 
 valid_json() { printf '%s' "$1" | python3 -m json.tool >/dev/null || fail "not valid JSON: $1"; }
 runs_in() { sqlite3 "$1" 'select count(*) from runs'; }

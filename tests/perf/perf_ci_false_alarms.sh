@@ -16,6 +16,7 @@ db=$work/false-alarms.db
 "$A" --db "$db" run --suite ci -q >/dev/null || { echo "baseline run failed"; exit 1; }
 "$A" --db "$db" tag last baseline >/dev/null || exit 1
 regressed=0 improved=0 inconclusive=0 unchanged=0 compared=0 failed_runs=0 naive=0 bad_runs=0
+by_probe=0
 for i in $(seq "$N"); do
     "$A" --db "$db" ci --suite ci --baseline baseline -q --json "$work/r$i.json" >"$work/out$i" 2>&1
     rc=$?
@@ -24,26 +25,32 @@ for i in $(seq "$N"); do
     fi
     # naive: what "significant and the median beyond the threshold" alone
     # would have called a regression, for comparison with the gate's rule
-    read -r r im inc un n nv < <(python3 - "$work/r$i.json" <<'PY'
+    read -r r im inc un n nv pr pq tq < <(python3 - "$work/r$i.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 v = [r["verdict"] for r in d["results"]]
 t, a = d["max_regression"], d["alpha"]
 naive = sum(1 for r in d["results"] if r.get("ratio") and "mann_whitney" in r
             and r["ratio"] > 1 + t and r["mann_whitney"]["p"] < a)
+probe = sum(1 for r in d["results"] if "machine-speed probe" in r["reason"])
+q = [r["probe_ratio"] for r in d["results"] if r.get("probe_ratio")]
+q = sorted(q)[len(q) // 2] if q else float("nan")
+t = sorted(r["ratio"] for r in d["results"] if r.get("ratio"))
+t = t[len(t) // 2] if t else float("nan")
 print(v.count("regressed"), v.count("improved"), v.count("inconclusive"), v.count("unchanged"),
-      len(v), naive)
+      len(v), naive, probe, "%+.1f%%" % ((q - 1) * 100), "%+.1f%%" % ((t - 1) * 100))
 PY
 )
-    naive=$((naive + nv))
+    naive=$((naive + nv)) by_probe=$((by_probe + pr))
     [ "$r" -eq 0 ] || bad_runs=$((bad_runs + 1))
     regressed=$((regressed + r)) improved=$((improved + im))
     inconclusive=$((inconclusive + inc)) unchanged=$((unchanged + un)) compared=$((compared + n))
-    printf 'run %2d: exit %d, %d regressed, %d improved, %d inconclusive, %d unchanged\n' \
-        "$i" "$rc" "$r" "$im" "$inc" "$un"
+    printf 'run %2d: exit %d, %d regressed, %d improved, %d inconclusive (%d by the probe), %d unchanged; median change: time %s, probe %s\n' \
+        "$i" "$rc" "$r" "$im" "$inc" "$pr" "$un" "$tq" "$pq"
     [ "$r" -eq 0 ] || grep -A1 "regressed$" "$work/out$i" | sed 's/^/        /'
 done
 echo "ci false alarms: $regressed false regressions in $compared comparisons over $N runs" \
      "($bad_runs of $N runs would fail CI; target 0); $improved false improvements," \
-     "$inconclusive inconclusive, $unchanged unchanged; a median-and-p rule alone: $naive"
+     "$inconclusive inconclusive ($by_probe because the machine-speed probe moved too)," \
+     "$unchanged unchanged; a median-and-p rule alone: $naive"
 [ "$failed_runs" -eq 0 ]

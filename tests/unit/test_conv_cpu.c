@@ -79,6 +79,47 @@ static void test_every_shape_layout_impl(void **state)
     }
 }
 
+/* NCHW im2col on the team: bands of output rows cut into tiles of 1, 2 and
+ * 3 rows (the L2 budget made small), bands that do not divide evenly, and
+ * the shared buffer when there are too few rows; every element checked. */
+static void test_tiles(void **state)
+{
+    (void)state;
+    struct aib_device dev = cpu_dev();
+    struct aib_err err = {0};
+    const size_t which[] = {0, 1, 2, 5, 8};
+    for (size_t i = 0; i < sizeof which / sizeof which[0]; i++) {
+        for (int64_t threads = 1; threads <= 3; threads++) {
+            struct conv_params p = params_of(shapes[which[i]], 0, IMPL_IM2COL);
+            p.threads = threads;
+            void *st;
+            assert_int_equal(conv_setup(&dev, &p, &st, &err), 0);
+            struct conv_state *s = st;
+            assert_true(s->tiled);
+            assert_int_equal(s->tiles.rows == 0, s->g.p < 4 * threads);
+            struct aib_conv_tiles keep = s->tiles;
+            for (int64_t rows = 1; rows <= 3 && keep.rows; rows++) {
+                /* a budget of `rows` output rows: three quarters of l2 */
+                uint64_t l2 = (uint64_t)(s->g.cg * s->g.r * s->g.s * s->g.q * rows) * 4 * 4 / 3 + 4;
+                aib_conv_tiles_plan(&s->g, (unsigned)threads, l2, &s->tiles);
+                assert_int_equal(s->tiles.rows, rows);
+                assert_true(s->tiles.buf_elems <= keep.buf_elems);
+                s->tiles.team = keep.team;
+                s->tiles.bufs = keep.bufs;
+                memset(s->out, 0, (size_t)aib_conv_elems_out(&s->g) * sizeof(float));
+                assert_int_equal(conv_run(st, 1, &err), 0);
+                if (conv_verify(st, &err) != 0)
+                    fail_msg("shape %zu, %lld threads, tiles of %lld rows: %s", which[i],
+                             (long long)threads, (long long)rows, err.msg);
+            }
+            s->tiles = keep;
+            assert_int_equal(conv_run(st, 1, &err), 0);
+            assert_int_equal(conv_verify(st, &err), 0);
+            conv_teardown(st);
+        }
+    }
+}
+
 /* Every SIMD path this CPU has (direct loops, im2col copy) is right, on
  * shapes with stride 2 and 3. */
 static void test_simd_paths(void **state)
@@ -217,6 +258,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_shape_layout_impl), cmocka_unit_test(test_simd_paths),
+        cmocka_unit_test(test_tiles),
         cmocka_unit_test(test_bad_shapes),              cmocka_unit_test(test_layers),
         cmocka_unit_test(test_metrics),
     };

@@ -47,6 +47,8 @@ struct conv_state {
     float *in, *wt, *out, *col, *packed;
     struct aib_cpu_team *team;
     struct aib_conv_direct direct;
+    int tiled; /* NCHW im2col on the team (aib_conv_tiles) */
+    struct aib_conv_tiles tiles;
 };
 
 /* The geometry from a named layer or the parameters (conv_common.c), and
@@ -118,6 +120,7 @@ static void conv_teardown(void *state)
     free(s->out);
     free(s->col);
     free(s->packed);
+    free(s->tiles.bufs);
     free(s);
 }
 
@@ -146,7 +149,8 @@ static int conv_setup(const struct aib_device *dev, const void *params, void **s
     s->in = alloc_floats(aib_conv_elems_in(g));
     s->wt = alloc_floats(aib_conv_elems_wt(g));
     s->out = alloc_floats(aib_conv_elems_out(g));
-    int need_col = s->impl == IMPL_IM2COL && !aib_conv_is_pointwise(g);
+    s->tiled = s->impl == IMPL_IM2COL && !g->nhwc && !aib_conv_is_pointwise(g);
+    int need_col = s->impl == IMPL_IM2COL && !aib_conv_is_pointwise(g) && !s->tiled;
     int need_packed = s->impl == IMPL_DIRECT && g->nhwc;
     s->col = need_col ? alloc_floats(aib_conv_elems_col(g)) : NULL;
     s->packed = need_packed ? alloc_floats(aib_conv_elems_wt(g)) : NULL;
@@ -162,7 +166,21 @@ static int conv_setup(const struct aib_device *dev, const void *params, void **s
         s->wt[i] = next_uniform(&seed);
     memset(s->out, 0, (size_t)aib_conv_elems_out(g) * sizeof(float));
     unsigned nt = want_threads(dev, p);
-    if (s->impl == IMPL_IM2COL) {
+    if (s->tiled) {
+        struct aib_cpu_caches cc;
+        struct aib_err ignored;
+        uint64_t l2 = aib_cpu_caches(dev, &cc, &ignored) == 0 && dev->cores ? cc.l2 / dev->cores : 0;
+        aib_gemm_blas_set_threads(1);
+        aib_conv_tiles_plan(g, nt, l2, &s->tiles);
+        if (!(s->tiles.bufs = alloc_floats((double)s->tiles.nbufs * (double)s->tiles.buf_elems))) {
+            rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate the im2col tiles");
+            goto fail;
+        }
+        if ((rc = aib_cpu_team_create(dev, nt, 1, &s->team, err)))
+            goto fail;
+        s->tiles.team = s->team;
+        s->threads = nt;
+    } else if (s->impl == IMPL_IM2COL) {
         s->threads = (unsigned)aib_gemm_blas_set_threads((int)nt);
     } else {
         if ((rc = aib_cpu_team_create(dev, nt, 1, &s->team, err)))
@@ -186,7 +204,9 @@ static int conv_run(void *state, uint64_t iters, struct aib_err *err)
     struct conv_state *s = state;
     (void)err;
     for (uint64_t i = 0; i < iters; i++) {
-        if (s->impl == IMPL_IM2COL)
+        if (s->tiled)
+            aib_conv_im2col_tiled_run(&s->g, s->simd, s->in, s->wt, s->out, &s->tiles);
+        else if (s->impl == IMPL_IM2COL)
             aib_conv_im2col_run(&s->g, s->simd, s->in, s->wt, s->out, s->col);
         else
             aib_conv_direct_run(s->team, &s->direct);
@@ -270,8 +290,20 @@ static int conv_metrics(void *state, struct aib_result *r, struct aib_err *err)
     char note[160];
     struct aib_metric_list m = {r, 0};
     aib_metric_put(&m, "threads", s->threads, "", 1,
-                   s->impl == IMPL_IM2COL ? "OpenBLAS threads" : "pinned team");
-    if (s->impl == IMPL_IM2COL) {
+                   s->tiled                  ? "pinned team, OpenBLAS on one thread per member"
+                   : s->impl == IMPL_IM2COL ? "OpenBLAS threads"
+                                             : "pinned team");
+    if (s->tiled) {
+        char blas[96];
+        aib_gemm_blas_describe(blas, sizeof blas);
+        if (s->tiles.rows)
+            snprintf(note, sizeof note, "im2col: %s path, tiles of %lld output rows (%.0f KiB); "
+                     "GEMM: %s", aib_simd_name(s->simd), (long long)s->tiles.rows,
+                     (double)s->tiles.buf_elems * sizeof(float) / 1024, blas);
+        else
+            snprintf(note, sizeof note, "im2col: %s path, one shared buffer; GEMM: %s",
+                     aib_simd_name(s->simd), blas);
+    } else if (s->impl == IMPL_IM2COL) {
         char blas[128];
         aib_gemm_blas_describe(blas, sizeof blas);
         snprintf(note, sizeof note, "im2col copy: %s path; GEMM: %s", aib_simd_name(s->simd), blas);

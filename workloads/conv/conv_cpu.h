@@ -21,11 +21,29 @@ int aib_conv_is_pointwise(const struct aib_conv_geom *g);
  * lies inside [0, w) (off: the filter tap's dilated column). */
 void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, int64_t *qhi);
 
-/* im2col + GEMM through OpenBLAS: one column buffer per (image, group),
- * then one cblas_sgemm. col holds aib_conv_elems_col() floats (unused when
+/* im2col + GEMM through OpenBLAS (NHWC, and 1x1 layers): one column buffer
+ * per (image, group), then one cblas_sgemm on OpenBLAS's threads. col holds aib_conv_elems_col() floats (unused when
  * pointwise); simd is the path of the copy loops. */
 void aib_conv_im2col_run(const struct aib_conv_geom *g, enum aib_simd simd, const float *in,
                          const float *wt, float *out, float *col);
+
+/* NCHW im2col (not 1x1) on a pinned team, OpenBLAS on one thread per
+ * member: each member copies an L2-sized tile of the column buffer and
+ * multiplies it at once (conv_im2col.c says why). The plan fills the
+ * sizes; the caller sets team and bufs (nbufs * buf_elems floats, its own). */
+struct aib_conv_tiles {
+    struct aib_cpu_team *team;
+    unsigned nthreads;
+    int64_t rows;     /* output rows per tile; 0: one column buffer shared by the team */
+    size_t buf_elems; /* floats per buffer */
+    size_t nbufs;     /* one per member, or 1 when shared */
+    float *bufs;
+};
+void aib_conv_tiles_plan(const struct aib_conv_geom *g, unsigned nthreads, uint64_t l2_bytes,
+                         struct aib_conv_tiles *t);
+void aib_conv_im2col_tiled_run(const struct aib_conv_geom *g, enum aib_simd simd,
+                               const float *in, const float *wt, float *out,
+                               const struct aib_conv_tiles *t);
 
 /* Direct convolution on the team. For NHWC it takes the weights repacked
  * by aib_conv_direct_pack (group, r, s, c, k-in-group), for NCHW the KCRS

@@ -39,33 +39,34 @@ void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, 
 }
 
 /* Stride 1 with "same" padding (Q == W): the rows of (c, r, s) are the
- * plane shifted by one offset, so one memcpy covers every valid row, and
- * the few elements that wrapped in from a neighbouring row are zeroed
- * after. One long copy instead of P short ones: the copy was a third of
- * a 3x3 layer's time with a memcpy per output row. */
+ * plane shifted by one offset, so one memcpy covers every valid row of the
+ * output rows [p0, p1), and the few elements that wrapped in from a
+ * neighbouring row are zeroed after. One long copy instead of one per
+ * output row: the copy was a third of a 3x3 layer's time with a memcpy per
+ * output row. `row` holds output rows p0.. contiguously. */
 static void im2col_row_same(const struct aib_conv_geom *g, const float *plane, float *row,
-                            int64_t r, int64_t s)
+                            int64_t r, int64_t s, int64_t p0, int64_t p1)
 {
-    const int64_t W = g->w, P = g->p, Q = g->q;
-    int64_t qlo, qhi, off = s * g->dil - g->pad, plo = 0, phi = P;
+    const int64_t W = g->w, Q = g->q, n = (p1 - p0) * Q;
+    int64_t qlo, qhi, off = s * g->dil - g->pad, plo = p0, phi = p1;
     aib_conv_valid_q(g, s * g->dil, &qlo, &qhi);
-    while (plo < P && plo - g->pad + r * g->dil < 0)
+    while (plo < p1 && plo - g->pad + r * g->dil < 0)
         plo++;
     while (phi > plo && phi - 1 - g->pad + r * g->dil >= g->h)
         phi--;
     if (plo == phi || qlo == qhi) {
-        memset(row, 0, (size_t)(P * Q) * sizeof *row);
+        memset(row, 0, (size_t)n * sizeof *row);
         return;
     }
     /* dst (p, q) <- src (h = p - pad + r*dil, q + off), both with row
      * stride W: contiguous from (plo, qlo) to (phi - 1, qhi - 1) */
     const int64_t h0 = plo - g->pad + r * g->dil;
-    const int64_t d0 = plo * Q + qlo, d1 = (phi - 1) * Q + qhi;
+    const int64_t d0 = (plo - p0) * Q + qlo, d1 = (phi - 1 - p0) * Q + qhi;
     memset(row, 0, (size_t)d0 * sizeof *row);
     memcpy(row + d0, plane + h0 * W + qlo + off, (size_t)(d1 - d0) * sizeof *row);
-    memset(row + d1, 0, (size_t)(P * Q - d1) * sizeof *row);
+    memset(row + d1, 0, (size_t)(n - d1) * sizeof *row);
     for (int64_t p = plo; p < phi; p++) {
-        float *dst = row + p * Q;
+        float *dst = row + (p - p0) * Q;
         if (p > plo)
             memset(dst, 0, (size_t)qlo * sizeof *dst);
         if (p < phi - 1)
@@ -73,28 +74,31 @@ static void im2col_row_same(const struct aib_conv_geom *g, const float *plane, f
     }
 }
 
-/* NCHW: row (c, r, s) of col is the input plane c shifted by (r, s): one
- * copy per row at stride 1 and "same" padding (above), a memcpy per output
- * row at other stride-1 shapes, a strided gather otherwise, which is
- * compiled once per SIMD path so the compiler can vectorise it (permutes
- * of wide loads) for the instruction set the CPU has. */
+/* NCHW: row (c, r, s) of col is the input plane c shifted by (r, s). This
+ * fills rows [x0, x1) of it, for the output rows [p0, p1) only: row x
+ * starts at col + (x - x0) * ld. One copy per row at stride 1 and "same"
+ * padding (above), a memcpy per output row at other stride-1 shapes, a
+ * strided gather otherwise, which is compiled once per SIMD path so the
+ * compiler can vectorise it (permutes of wide loads) for the instruction
+ * set the CPU has. */
 #define DEFINE_IM2COL_NCHW(SFX, ATTR)                                                          \
     ATTR static void im2col_nchw_##SFX(const struct aib_conv_geom *g, const float *in,         \
-                                       float *col)                                             \
+                                       float *col, int64_t x0, int64_t x1, int64_t p0,         \
+                                       int64_t p1, int64_t ld)                                 \
     {                                                                                          \
-        const int64_t H = g->h, W = g->w, P = g->p, Q = g->q, st = g->stride;                  \
-        for (int64_t x = 0; x < g->cg * g->r * g->s; x++) { /* row (c, r, s) */                \
+        const int64_t H = g->h, W = g->w, Q = g->q, st = g->stride;                            \
+        for (int64_t x = x0; x < x1; x++) { /* row (c, r, s) */                                \
             const int64_t c = x / (g->r * g->s), r = x / g->s % g->r, s = x % g->s;            \
             const float *plane = in + c * H * W;                                               \
-            float *row = col + x * P * Q;                                                      \
+            float *row = col + (x - x0) * ld;                                                  \
             if (st == 1 && Q == W) {                                                           \
-                im2col_row_same(g, plane, row, r, s);                                          \
+                im2col_row_same(g, plane, row, r, s, p0, p1);                                  \
                 continue;                                                                      \
             }                                                                                  \
             int64_t qlo, qhi, off = s * g->dil - g->pad;                                       \
             aib_conv_valid_q(g, s * g->dil, &qlo, &qhi);                                       \
-            for (int64_t p = 0; p < P; p++) {                                                  \
-                float *restrict dst = row + p * Q;                                             \
+            for (int64_t p = p0; p < p1; p++) {                                                \
+                float *restrict dst = row + (p - p0) * Q;                                      \
                 int64_t h = p * st - g->pad + r * g->dil;                                      \
                 if (h < 0 || h >= H) {                                                         \
                     memset(dst, 0, (size_t)Q * sizeof *dst);                                   \
@@ -122,14 +126,14 @@ DEFINE_IM2COL_NCHW(avx512, __attribute__((target("avx512f"))))
 #endif
 
 static void im2col_nchw(const struct aib_conv_geom *g, enum aib_simd simd, const float *in,
-                        float *col)
+                        float *col, int64_t x0, int64_t x1, int64_t p0, int64_t p1, int64_t ld)
 {
     switch (simd) {
 #if defined(__x86_64__)
-    case AIB_SIMD_AVX512: im2col_nchw_avx512(g, in, col); break;
-    case AIB_SIMD_AVX2: im2col_nchw_avx2(g, in, col); break;
+    case AIB_SIMD_AVX512: im2col_nchw_avx512(g, in, col, x0, x1, p0, p1, ld); break;
+    case AIB_SIMD_AVX2: im2col_nchw_avx2(g, in, col, x0, x1, p0, p1, ld); break;
 #endif
-    default: im2col_nchw_portable(g, in, col); break;
+    default: im2col_nchw_portable(g, in, col, x0, x1, p0, p1, ld); break;
     }
 }
 
@@ -170,9 +174,8 @@ static void im2col_nhwc(const struct aib_conv_geom *g, const float *in, float *c
     }
 }
 
-/* The copy runs on the calling thread: OpenBLAS's workers spin for a while
- * after each call, so a second team copying on their cores only slows
- * both down (measured: worse than one thread copying). */
+/* NHWC, and 1x1 layers in either layout: the copy (if any) on the calling
+ * thread, then one SGEMM per (image, group) on OpenBLAS's threads. */
 void aib_conv_im2col_run(const struct aib_conv_geom *g, enum aib_simd simd, const float *in,
                          const float *wt, float *out, float *col)
 {
@@ -186,7 +189,7 @@ void aib_conv_im2col_run(const struct aib_conv_geom *g, enum aib_simd simd, cons
             if (!pw && g->nhwc)
                 im2col_nhwc(g, img, col);
             else if (!pw)
-                im2col_nchw(g, simd, img, col);
+                im2col_nchw(g, simd, img, col, 0, crs, 0, g->p, PQ);
             if (!g->nhwc)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->kg, (int)PQ,
                             (int)crs, 1.0f, wg, (int)crs, pw ? img : col, (int)PQ, 0.0f,
@@ -197,4 +200,88 @@ void aib_conv_im2col_run(const struct aib_conv_geom *g, enum aib_simd simd, cons
                             (int)crs, 0.0f, out + n * PQ * g->k + grp * g->kg, (int)g->k);
         }
     }
+}
+
+/* NCHW with a column buffer, on the pinned team with OpenBLAS on one
+ * thread. With one copying thread and OpenBLAS's threads multiplying, the
+ * copy of a 3x3 layer (9 times the input, written to memory, then read
+ * again by the GEMM) took a quarter to a third of the layer's time. Here
+ * each member takes a band of output rows and walks it in tiles whose
+ * column block fits in its L2 cache: copy the tile, multiply it at once
+ * while it is in the cache, writing its columns of the output. When the
+ * output has too few rows to share out, the members copy disjoint rows of
+ * one whole column buffer and then multiply disjoint blocks of filters. */
+struct tiled_job {
+    const struct aib_conv_geom *g;
+    enum aib_simd simd;
+    const float *in, *wt;
+    float *out;
+    const struct aib_conv_tiles *t;
+};
+
+static void tiled_member(void *ctx, unsigned tid, unsigned nt)
+{
+    const struct tiled_job *j = ctx;
+    const struct aib_conv_geom *g = j->g;
+    const struct aib_conv_tiles *t = j->t;
+    const int64_t PQ = g->p * g->q, crs = g->cg * g->r * g->s;
+    for (int64_t n = 0; n < g->n; n++) {
+        for (int64_t grp = 0; grp < g->groups; grp++) {
+            const float *wg = j->wt + grp * g->kg * crs;
+            const float *img = j->in + (n * g->c + grp * g->cg) * g->h * g->w;
+            float *og = j->out + (n * g->k + grp * g->kg) * PQ;
+            if (t->rows) { /* bands of output rows, tiles in this member's buffer */
+                float *buf = t->bufs + (size_t)tid * t->buf_elems;
+                int64_t pb = g->p * tid / nt, pe = g->p * (tid + 1) / nt;
+                for (int64_t p = pb; p < pe; p += t->rows) {
+                    int64_t p1 = p + t->rows < pe ? p + t->rows : pe, cols = (p1 - p) * g->q;
+                    im2col_nchw(g, j->simd, img, buf, 0, crs, p, p1, cols);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->kg, (int)cols,
+                                (int)crs, 1.0f, wg, (int)crs, buf, (int)cols, 0.0f, og + p * g->q,
+                                (int)PQ);
+                }
+            } else { /* one shared buffer: copy rows of it, then filters */
+                int64_t x0 = crs * tid / nt, x1 = crs * (tid + 1) / nt;
+                im2col_nchw(g, j->simd, img, t->bufs + x0 * PQ, x0, x1, 0, g->p, PQ);
+                aib_cpu_team_barrier(t->team, tid);
+                int64_t k0 = g->kg * tid / nt, k1 = g->kg * (tid + 1) / nt;
+                if (k1 > k0)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(k1 - k0),
+                                (int)PQ, (int)crs, 1.0f, wg + k0 * crs, (int)crs, t->bufs,
+                                (int)PQ, 0.0f, og + k0 * PQ, (int)PQ);
+                aib_cpu_team_barrier(t->team, tid); /* the buffer is reused next */
+            }
+        }
+    }
+}
+
+void aib_conv_tiles_plan(const struct aib_conv_geom *g, unsigned nthreads, uint64_t l2_bytes,
+                         struct aib_conv_tiles *t)
+{
+    const int64_t crs = g->cg * g->r * g->s;
+    memset(t, 0, sizeof *t);
+    t->nthreads = nthreads ? nthreads : 1;
+    /* three quarters of the L2: the tile, and room for OpenBLAS's packed
+     * panels of the filters */
+    uint64_t budget = (l2_bytes ? l2_bytes : 512 * 1024) / 4 * 3;
+    int64_t rows = (int64_t)(budget / ((uint64_t)crs * (uint64_t)g->q * sizeof(float)));
+    /* Bands only when each member gets several output rows: with fewer,
+     * the members' shares differ too much (7 rows on 2 threads: 4 and 3). */
+    if (g->p >= 4 * (int64_t)t->nthreads) {
+        t->rows = rows < 1 ? 1 : rows;
+        t->buf_elems = (size_t)(crs * t->rows * g->q);
+        t->nbufs = t->nthreads;
+    } else {
+        t->rows = 0;
+        t->buf_elems = (size_t)(crs * g->p * g->q);
+        t->nbufs = 1;
+    }
+}
+
+void aib_conv_im2col_tiled_run(const struct aib_conv_geom *g, enum aib_simd simd,
+                               const float *in, const float *wt, float *out,
+                               const struct aib_conv_tiles *t)
+{
+    struct tiled_job j = {.g = g, .simd = simd, .in = in, .wt = wt, .out = out, .t = t};
+    aib_cpu_team_run(t->team, tiled_member, &j);
 }
