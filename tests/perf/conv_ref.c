@@ -1,7 +1,8 @@
-/* Reference for perf_cpu_conv.sh: the GEMM calls aibench's conv
- * impl=im2col makes (one cblas_sgemm per image and group, same shapes,
- * same operands' layout), done directly on a column buffer filled once, so
- * the ratio aibench / reference shows what im2col itself costs. Prints
+/* Reference for perf_cpu_conv.sh: a layer's GEMM as one cblas_sgemm per
+ * image and group (the operands' layout of aibench's conv impl=im2col,
+ * which multiplies the same operands in L2-sized tiles), done directly on
+ * a column buffer filled once, so the ratio aibench / reference shows what
+ * the whole im2col convolution, copy included, costs against the multiply. Prints
  * "LAYER GFLOP/s" per layer (conv flops, 2*N*K*C/groups*R*S*P*Q, which
  * equal the GEMM flops), medians of the samples.
  * usage: conv_ref nchw|nhwc THREADS MIN_SECONDS MIN_SAMPLES LAYER...

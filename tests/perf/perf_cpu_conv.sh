@@ -1,6 +1,6 @@
-# CPU conv impl=im2col against the same GEMM calls done directly
+# CPU conv impl=im2col against the layer's GEMM done directly
 # (tests/perf/conv_ref.c: one cblas_sgemm per image and group on a column
-# buffer filled once), over ResNet-50's distinct layers, in the same
+# buffer filled once; aibench copies and multiplies L2-sized tiles instead), over ResNet-50's distinct layers, in the same
 # invocation, alternating, ROUNDS times. Prints each layer's medians and
 # median ratio, and the ratio for one whole ResNet-50 forward pass (batch 1:
 # each layer weighted by how often it occurs, 53 convolutions), the median

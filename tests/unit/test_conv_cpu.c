@@ -79,8 +79,8 @@ static void test_every_shape_layout_impl(void **state)
     }
 }
 
-/* NCHW im2col on the team: bands of output rows cut into tiles of 1, 2 and
- * 3 rows (the L2 budget made small), bands that do not divide evenly, and
+/* im2col on the team, both layouts: bands of output rows cut into tiles of
+ * 1, 2 and 3 rows (the L2 budget made small), bands that do not divide evenly, and
  * the shared buffer when there are too few rows; every element checked. */
 static void test_tiles(void **state)
 {
@@ -88,9 +88,10 @@ static void test_tiles(void **state)
     struct aib_device dev = cpu_dev();
     struct aib_err err = {0};
     const size_t which[] = {0, 1, 2, 5, 8};
-    for (size_t i = 0; i < sizeof which / sizeof which[0]; i++) {
+    for (size_t x = 0; x < 2 * sizeof which / sizeof which[0]; x++) {
+        size_t i = x / 2;
         for (int64_t threads = 1; threads <= 3; threads++) {
-            struct conv_params p = params_of(shapes[which[i]], 0, IMPL_IM2COL);
+            struct conv_params p = params_of(shapes[which[i]], (int)(x % 2), IMPL_IM2COL);
             p.threads = threads;
             void *st;
             assert_int_equal(conv_setup(&dev, &p, &st, &err), 0);
@@ -109,8 +110,8 @@ static void test_tiles(void **state)
                 memset(s->out, 0, (size_t)aib_conv_elems_out(&s->g) * sizeof(float));
                 assert_int_equal(conv_run(st, 1, &err), 0);
                 if (conv_verify(st, &err) != 0)
-                    fail_msg("shape %zu, %lld threads, tiles of %lld rows: %s", which[i],
-                             (long long)threads, (long long)rows, err.msg);
+                    fail_msg("shape %zu, layout %zu, %lld threads, tiles of %lld rows: %s",
+                             which[i], x % 2, (long long)threads, (long long)rows, err.msg);
             }
             s->tiles = keep;
             assert_int_equal(conv_run(st, 1, &err), 0);

@@ -44,10 +44,10 @@ struct conv_state {
     int impl;
     unsigned threads;
     enum aib_simd simd;
-    float *in, *wt, *out, *col, *packed;
+    float *in, *wt, *out, *packed;
     struct aib_cpu_team *team;
     struct aib_conv_direct direct;
-    int tiled; /* NCHW im2col on the team (aib_conv_tiles) */
+    int tiled; /* im2col on the team (aib_conv_tiles); else 1x1 or direct */
     struct aib_conv_tiles tiles;
 };
 
@@ -118,7 +118,6 @@ static void conv_teardown(void *state)
     free(s->in);
     free(s->wt);
     free(s->out);
-    free(s->col);
     free(s->packed);
     free(s->tiles.bufs);
     free(s);
@@ -149,12 +148,10 @@ static int conv_setup(const struct aib_device *dev, const void *params, void **s
     s->in = alloc_floats(aib_conv_elems_in(g));
     s->wt = alloc_floats(aib_conv_elems_wt(g));
     s->out = alloc_floats(aib_conv_elems_out(g));
-    s->tiled = s->impl == IMPL_IM2COL && !g->nhwc && !aib_conv_is_pointwise(g);
-    int need_col = s->impl == IMPL_IM2COL && !aib_conv_is_pointwise(g) && !s->tiled;
+    s->tiled = s->impl == IMPL_IM2COL && !aib_conv_is_pointwise(g);
     int need_packed = s->impl == IMPL_DIRECT && g->nhwc;
-    s->col = need_col ? alloc_floats(aib_conv_elems_col(g)) : NULL;
     s->packed = need_packed ? alloc_floats(aib_conv_elems_wt(g)) : NULL;
-    if (!s->in || !s->wt || !s->out || (need_col && !s->col) || (need_packed && !s->packed)) {
+    if (!s->in || !s->wt || !s->out || (need_packed && !s->packed)) {
         rc = aib_err_set(err, AIB_ENOMEM, "cannot allocate %.1f GiB of convolution buffers",
                          conv_bytes(g, s->impl) / 1073741824.0);
         goto fail;
@@ -207,7 +204,7 @@ static int conv_run(void *state, uint64_t iters, struct aib_err *err)
         if (s->tiled)
             aib_conv_im2col_tiled_run(&s->g, s->simd, s->in, s->wt, s->out, &s->tiles);
         else if (s->impl == IMPL_IM2COL)
-            aib_conv_im2col_run(&s->g, s->simd, s->in, s->wt, s->out, s->col);
+            aib_conv_pointwise_run(&s->g, s->in, s->wt, s->out);
         else
             aib_conv_direct_run(s->team, &s->direct);
     }
@@ -306,7 +303,7 @@ static int conv_metrics(void *state, struct aib_result *r, struct aib_err *err)
     } else if (s->impl == IMPL_IM2COL) {
         char blas[128];
         aib_gemm_blas_describe(blas, sizeof blas);
-        snprintf(note, sizeof note, "im2col copy: %s path; GEMM: %s", aib_simd_name(s->simd), blas);
+        snprintf(note, sizeof note, "1x1, no column buffer; GEMM: %.100s", blas);
     } else {
         snprintf(note, sizeof note, "direct loops, %s path, %u of %u threads pinned",
                  aib_simd_name(s->simd), aib_cpu_team_pinned(s->team), s->threads);

@@ -21,13 +21,12 @@ int aib_conv_is_pointwise(const struct aib_conv_geom *g);
  * lies inside [0, w) (off: the filter tap's dilated column). */
 void aib_conv_valid_q(const struct aib_conv_geom *g, int64_t off, int64_t *qlo, int64_t *qhi);
 
-/* im2col + GEMM through OpenBLAS (NHWC, and 1x1 layers): one column buffer
- * per (image, group), then one cblas_sgemm on OpenBLAS's threads. col holds aib_conv_elems_col() floats (unused when
- * pointwise); simd is the path of the copy loops. */
-void aib_conv_im2col_run(const struct aib_conv_geom *g, enum aib_simd simd, const float *in,
-                         const float *wt, float *out, float *col);
+/* A 1x1, stride-1, unpadded layer (no column buffer): one SGEMM per
+ * (image, group) on OpenBLAS's threads. */
+void aib_conv_pointwise_run(const struct aib_conv_geom *g, const float *in, const float *wt,
+                            float *out);
 
-/* NCHW im2col (not 1x1) on a pinned team, OpenBLAS on one thread per
+/* im2col (any layer but 1x1) on a pinned team, OpenBLAS on one thread per
  * member: each member copies an L2-sized tile of the column buffer and
  * multiplies it at once (conv_im2col.c says why). The plan fills the
  * sizes; the caller sets team and bufs (nbufs * buf_elems floats, its own). */
