@@ -1,6 +1,6 @@
-/* A temporary folder with a database path, and a way to run a command
- * function with its output captured: shared by the tests of the compare
- * command (two-run and N-way). Header-only; include after cmocka.h. */
+/* A temporary folder with a database path, a way to run a command
+ * function with its output captured, and a result builder: shared by the
+ * tests of the compare command (two-run and N-way). Header-only; include after cmocka.h. */
 #ifndef AIB_TEST_CMD_FIXTURE_H
 #define AIB_TEST_CMD_FIXTURE_H
 
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "../../bench/cli.h"
+#include "../../results/model.h"
 
 struct fx {
     char dir[64];
@@ -86,6 +87,25 @@ static inline void one_line(const char *s)
     const char *nl = strchr(s, '\n');
     if (!nl || nl[1] != '\0')
         fail_msg("expected exactly one line, got:\n%s", s);
+}
+
+/* A matmul result on cpu with median time `med` and 95% CI [lo, hi] of it. */
+static inline struct aib_result mk(const char *params, double med, double lo, double hi)
+{
+    struct aib_result r = {0};
+    snprintf(r.workload, sizeof r.workload, "matmul");
+    snprintf(r.device, sizeof r.device, "cpu");
+    snprintf(r.params, sizeof r.params, "%s", params);
+    snprintf(r.status, sizeof r.status, AIB_STATUS_OK);
+    snprintf(r.unit, sizeof r.unit, "GFLOP/s");
+    r.st.n = 30;
+    r.st.median = med;
+    r.st.ci_lo = lo;
+    r.st.ci_hi = hi;
+    r.st.cv = 0.01;
+    r.flops = 1e9;
+    r.throughput = 1 / med;
+    return r;
 }
 
 #endif

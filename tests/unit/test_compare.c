@@ -18,25 +18,6 @@
 #include "../../results/store.h"
 #include "cmd_fixture.h"
 
-/* A result with median time `med` and 95% CI [lo, hi] of it. */
-static struct aib_result mk(const char *params, double med, double lo, double hi)
-{
-    struct aib_result r = {0};
-    snprintf(r.workload, sizeof r.workload, "matmul");
-    snprintf(r.device, sizeof r.device, "cpu");
-    snprintf(r.params, sizeof r.params, "%s", params);
-    snprintf(r.status, sizeof r.status, AIB_STATUS_OK);
-    snprintf(r.unit, sizeof r.unit, "GFLOP/s");
-    r.st.n = 30;
-    r.st.median = med;
-    r.st.ci_lo = lo;
-    r.st.ci_hi = hi;
-    r.st.cv = 0.01;
-    r.flops = 1e9;
-    r.throughput = 1 / med;
-    return r;
-}
-
 static enum aib_verdict v(double ma, double la, double ha, double mb, double lb, double hb,
                           double tol)
 {
