@@ -277,6 +277,29 @@ static void test_repetitions(void **state)
     }
 }
 
+/* One result a side, times 1 s and `cur_time` s, probes 1 ms and `cur_probe`:
+ * the verdict must be `want`, with `reason` in its reason when given. */
+static void probe_pair(double cur_time, double cur_probe, enum aib_ci_verdict want,
+                       const char *reason, uint64_t seed)
+{
+    struct aib_result base, cur;
+    struct aib_ci_opts o;
+    struct aib_ci_gate g;
+    aib_ci_opts_default(&o);
+    make(&base, "n=1", 1.0, 0.01, 60, seed);
+    make(&cur, "n=1", cur_time, 0.01, 60, seed + 1);
+    assert_int_equal(aib_result_set_metric(&base, AIB_PROBE_METRIC, 1e-3, "s", 1, NULL), 0);
+    assert_int_equal(aib_result_set_metric(&cur, AIB_PROBE_METRIC, cur_probe, "s", 1, NULL), 0);
+    assert_int_equal(aib_ci_gate(&base, 1, &cur, 1, &o, &g), 0);
+    assert_int_equal(g.rows[0].verdict, want);
+    assert_true(fabs(g.rows[0].probe_ratio - cur_probe / 1e-3) < 1e-9);
+    if (reason)
+        assert_non_null(strstr(g.rows[0].reason, reason));
+    aib_ci_gate_free(&g);
+    aib_result_free(&base);
+    aib_result_free(&cur);
+}
+
 /* Every repetition of the current run 40% slower, the fast tail too, and
  * the repetitions all apart: a regression, unless the machine-speed probe
  * stored beside each repetition says the machine itself was slower. */
@@ -336,27 +359,9 @@ static void test_machine_probe(void **state)
     aib_result_free(&cur[0]);
     /* Three times slower on a machine 11% slower: the machine cannot
      * explain that (measured: OpenBLAS held to SSE kernels under ASan). */
-    make(&base[0], "n=1", 1.0, 0.01, 60, 84);
-    make(&cur[0], "n=1", 2.9, 0.01, 60, 85);
-    assert_int_equal(aib_result_set_metric(&base[0], AIB_PROBE_METRIC, 1e-3, "s", 1, NULL), 0);
-    assert_int_equal(aib_result_set_metric(&cur[0], AIB_PROBE_METRIC, 1.11e-3, "s", 1, NULL), 0);
-    assert_int_equal(aib_ci_gate(base, 1, cur, 1, &o, &g), 0);
-    assert_int_equal(g.rows[0].verdict, AIB_CI_REGRESSED);
-    assert_true(fabs(g.rows[0].probe_ratio - 1.11) < 1e-9);
-    aib_ci_gate_free(&g);
-    aib_result_free(&base[0]);
-    aib_result_free(&cur[0]);
+    probe_pair(2.9, 1.11e-3, AIB_CI_REGRESSED, NULL, 84);
     /* The other way: a faster run on a faster machine is not an improvement. */
-    make(&base[0], "n=1", 1.0, 0.01, 60, 80);
-    make(&cur[0], "n=1", 0.7, 0.01, 60, 81);
-    assert_int_equal(aib_result_set_metric(&base[0], AIB_PROBE_METRIC, 1e-3, "s", 1, NULL), 0);
-    assert_int_equal(aib_result_set_metric(&cur[0], AIB_PROBE_METRIC, 0.75e-3, "s", 1, NULL), 0);
-    assert_int_equal(aib_ci_gate(base, 1, cur, 1, &o, &g), 0);
-    assert_int_equal(g.rows[0].verdict, AIB_CI_INCONCLUSIVE);
-    assert_non_null(strstr(g.rows[0].reason, "probe moved -25.0% too"));
-    aib_ci_gate_free(&g);
-    aib_result_free(&base[0]);
-    aib_result_free(&cur[0]);
+    probe_pair(0.7, 0.75e-3, AIB_CI_INCONCLUSIVE, "probe moved -25.0% too", 80);
 }
 
 static void test_exit_status(void **state)
