@@ -259,8 +259,11 @@ static void tiled_member(void *ctx, unsigned tid, unsigned nt)
             if (t->rows) { /* bands of output rows, tiles in this member's buffer */
                 float *buf = t->bufs + (size_t)tid * t->buf_elems;
                 int64_t pb = g->p * tid / nt, pe = g->p * (tid + 1) / nt;
-                for (int64_t p = pb; p < pe; p += t->rows) {
-                    int64_t p1 = p + t->rows < pe ? p + t->rows : pe, cols = (p1 - p) * g->q;
+                /* as few tiles as the budget allows, of even heights (a
+                 * 7-row band in 5-row tiles: 4 + 3, not 5 + 2) */
+                int64_t ntiles = (pe - pb + t->rows - 1) / t->rows;
+                for (int64_t i = 0, p = pb; i < ntiles; i++, p = pb + (pe - pb) * i / ntiles) {
+                    int64_t p1 = pb + (pe - pb) * (i + 1) / ntiles, cols = (p1 - p) * g->q;
                     tile_copy(j, img, buf, 0, crs, p, p1, cols);
                     tile_gemm(g, wg, buf, cols, p * g->q, cols, 0, g->kg, og);
                 }
