@@ -147,25 +147,11 @@ static int run_entry(struct aib_engine *eng, const struct aib_plan_entry *e, str
     r->flops = work.flops;
     r->bytes = work.bytes;
     r->ops = work.ops;
-    r->started = aib_now_wall();
-
-    /* The machine's speed just before this result, on the CPUs it may use:
-     * lets the CI gate tell a slower machine from slower code. */
-    struct aib_probe probe;
-    if (aib_probe_run(&probe))
+    /* The machine's speed just before this result (the CI gate tells a
+     * slower machine from slower code by it); not part of its time. */
+    if (aib_probe_result(r))
         return aib_err_set(err, AIB_ENOMEM, "out of memory running the machine-speed probe");
-    char pname[48], pnote[128];
-    snprintf(pnote, sizeof pnote,
-             "machine-speed probe: a fixed loop, mean over %d CPU%s, before the result (docs/ci.md)",
-             probe.n, probe.n == 1 ? "" : "s");
-    if (aib_result_set_metric(r, AIB_PROBE_METRIC, probe.mean, "s", 1, pnote))
-        return aib_err_set(err, AIB_ENOMEM, "out of memory storing the probe");
-    for (int i = 0; i < probe.n && probe.cpu[i] >= 0; i++) {
-        snprintf(pname, sizeof pname, "%s.cpu%d", AIB_PROBE_METRIC, probe.cpu[i]);
-        snprintf(pnote, sizeof pnote, "machine-speed probe on CPU %d", probe.cpu[i]);
-        if (aib_result_set_metric(r, pname, probe.s[i], "s", 1, pnote))
-            return aib_err_set(err, AIB_ENOMEM, "out of memory storing the probe");
-    }
+    r->started = aib_now_wall();
 
     void *state = NULL;
     struct aib_err werr = {0};

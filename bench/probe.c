@@ -9,9 +9,11 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../results/model.h"
 #include "engine.h"
 #include "err.h"
 
@@ -92,4 +94,24 @@ int aib_probe_run(struct aib_probe *p)
     p->mean = sum / p->n;
     /* The sink is finite for any input above: a NaN would be a bug. */
     return isfinite(sink) ? 0 : AIB_ENOMEM;
+}
+
+int aib_probe_result(struct aib_result *r)
+{
+    struct aib_probe probe;
+    char name[48], note[128];
+    if (aib_probe_run(&probe))
+        return AIB_ENOMEM;
+    snprintf(note, sizeof note,
+             "machine-speed probe: a fixed loop, mean over %d CPU%s, before the result (docs/ci.md)",
+             probe.n, probe.n == 1 ? "" : "s");
+    if (aib_result_set_metric(r, AIB_PROBE_METRIC, probe.mean, "s", 1, note))
+        return AIB_ENOMEM;
+    for (int i = 0; i < probe.n && probe.cpu[i] >= 0; i++) {
+        snprintf(name, sizeof name, "%s.cpu%d", AIB_PROBE_METRIC, probe.cpu[i]);
+        snprintf(note, sizeof note, "machine-speed probe on CPU %d", probe.cpu[i]);
+        if (aib_result_set_metric(r, name, probe.s[i], "s", 1, note))
+            return AIB_ENOMEM;
+    }
+    return 0;
 }

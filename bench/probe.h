@@ -22,4 +22,9 @@ struct aib_probe {
  * and restoring its mask afterwards. 0 or AIB_ENOMEM. */
 int aib_probe_run(struct aib_probe *p);
 
+struct aib_result;
+/* Runs the probe and stores it as r's metrics AIB_PROBE_METRIC (the mean)
+ * and AIB_PROBE_METRIC ".cpuN". 0 or AIB_ENOMEM. */
+int aib_probe_result(struct aib_result *r);
+
 #endif

@@ -1,5 +1,6 @@
-/* The column buffer's geometry, and convolution as im2col + one OpenBLAS SGEMM per
- * (image, group). NCHW: col is (Cg*R*S) x (P*Q) and out = W_g * col, so
+/* The column buffer's geometry, and convolution as im2col + OpenBLAS SGEMM
+ * per (image, group), in L2-sized tiles on the pinned team (1x1 layers:
+ * one SGEMM on the input as it is). NCHW: col is (Cg*R*S) x (P*Q) and out = W_g * col, so
  * each output channel's plane is a row of C. NHWC: col is (P*Q) x (R*S*Cg)
  * and out = col * W_g^T, written with the row stride K into the group's
  * slice of channels. */
