@@ -3,7 +3,9 @@
 # per-round figures and the median ratios aibench/fio for MB/s (target
 # >= 0.95) and p99 completion latency (target within 15%); exits 1 when a
 # run fails or a ratio misses its target.
-# usage: AIBENCH=build/aibench perf_io.sh   (env: ROUNDS=3 SECS=4 SIZE=1G DIR=/var/tmp)
+# usage: AIBENCH=build/aibench perf_io.sh   (env: ROUNDS=3 SECS=4 SIZE=1G DIR=/var/tmp,
+#        CASES=regex to run only the matching cases, e.g. CASES='randread.*psync',
+#        AIB_ARGS=extra aibench run options, e.g. AIB_ARGS='--profilers none')
 set -u
 A=${AIBENCH:?set AIBENCH to the aibench binary}
 ROUNDS=${ROUNDS:-3}
@@ -22,23 +24,26 @@ cases=(
 )
 fio_rw() { case $1 in seqread) echo read ;; seqwrite) echo write ;; randread) echo randread ;; randwrite) echo randwrite ;; esac; }
 
-# prints "MB/s p99_us slat_us cpu%" for one fio run (fio's submission
-# latency and CPU use show when fio itself is the limit)
+# prints "MB/s p99_us slat_us cpu% mean_us iops" for one fio run: total
+# latency (slat + clat, --lat_percentiles), as aibench stamps an IO just
+# before submitting it; fio's submission latency and CPU use show when fio
+# itself is the limit)
 run_fio() {
     local pat=$1 bs=$2 qd=$3 eng=$4
     # A fresh file each run, written before the job (as aibench pre-fills
     # its own) and removed after it (as aibench removes its own), and a
     # fresh random sequence: both tools see the same history.
     settle
-    fio --name=perf --directory="$work" --filename=fio.data --size="$SIZE" --bs="$bs" --rw="$(fio_rw "$pat")" \
+    $pin fio --name=perf --directory="$work" --filename=fio.data --size="$SIZE" --bs="$bs" --rw="$(fio_rw "$pat")" \
         --ioengine="$eng" --iodepth="$qd" --direct=1 --overwrite=1 --randrepeat=0 --time_based --runtime="$SECS" \
+        --lat_percentiles=1 \
         --output-format=json 2>/dev/null |
         python3 -c '
 import json, sys
 d = json.load(sys.stdin)["jobs"][0]
 side = d["write"] if d["write"]["io_bytes"] > 0 else d["read"]
-print("%.3f %.3f %.2f %.1f" % (side["bw_bytes"] / 1e6, side["clat_ns"]["percentile"]["99.000000"] / 1e3,
-                             side["slat_ns"]["mean"] / 1e3, d["usr_cpu"] + d["sys_cpu"]))'
+print("%.3f %.3f %.2f %.1f %.3f %.1f" % (side["bw_bytes"] / 1e6, side["lat_ns"]["percentile"]["99.000000"] / 1e3,
+      side["slat_ns"]["mean"] / 1e3, d["usr_cpu"] + d["sys_cpu"], side["lat_ns"]["mean"] / 1e3, side["iops"]))'
     local rc=$?
     rm -f "$work/fio.data"
     return $rc
@@ -49,11 +54,12 @@ print("%.3f %.3f %.2f %.1f" % (side["bw_bytes"] / 1e6, side["clat_ns"]["percenti
 # other's.
 settle() { sync; sleep 1; }
 
-# prints "MB/s p99_us" for one aibench run
+# prints "MB/s p99_us mean_us iops" for one aibench run
 run_aib() {
     local pat=$1 bs=$2 qd=$3 eng=$4
     settle
-    "$A" --db "$work/perf.db" run io -p dir="$work" -p size="$SIZE" -p pattern="$pat" -p bs="$bs" \
+    # shellcheck disable=SC2086 # AIB_ARGS: extra options, word-split on purpose
+    $pin "$A" --db "$work/perf.db" run ${AIB_ARGS:-} io -p dir="$work" -p size="$SIZE" -p pattern="$pat" -p bs="$bs" \
         -p iodepth="$qd" -p engine="$eng" -p direct=1 --warmup 0.2 --min-time "$SECS" --max-time "$SECS" \
         --json -q 2>/dev/null |
         python3 -c '
@@ -62,34 +68,59 @@ r = json.load(sys.stdin)["results"][0]
 if r["status"] != "ok":
     sys.exit("aibench: " + r["status"] + ": " + r["error"])
 m = r["metrics"]
-print("%.3f %.3f" % (m["mb_s"]["value"], m["lat_p99_us"]["value"]))'
+print("%.3f %.3f %.3f %.1f" % (m["mb_s"]["value"], m["lat_p99_us"]["value"], m["lat_mean_us"]["value"],
+                              m["iops"]["value"]))'
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# CPUS=list runs both tools on those CPUs only (taskset): where the disk
+# has one completion interrupt, a thread on that interrupt's CPU is woken
+# without a cross-CPU interrupt, and where the scheduler happens to put
+# each tool's IO thread can move a qd=1 figure by 20% on its own.
+pin=
+if [ -n "${CPUS:-}" ]; then
+    command -v taskset >/dev/null || { echo "perf_io: taskset not found (util-linux)"; exit 1; }
+    pin="taskset -c $CPUS"
+fi
+
 status=0
 echo "machine: $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine shows here)"
-echo "io vs fio: size $SIZE, direct=1, ${SECS}s per run, $ROUNDS rounds alternating (dir $work)"
+echo "io vs fio: size $SIZE, direct=1, ${SECS}s per run, $ROUNDS rounds alternating (dir $work)${pin:+, both on CPUs $CPUS}"
 for c in "${cases[@]}"; do
+    [[ $c =~ ${CASES:-.} ]] || continue
     read -r name pat bs qd eng <<<"$c"
-    tput_r=(); p99_r=()
+    tput_r=(); p99_r=(); cpu_r=()
     for r in $(seq "$ROUNDS"); do
-        f=$(run_fio "$pat" "$bs" "$qd" "$eng") || { echo "  fio failed"; status=1; continue; }
-        a=$(run_aib "$pat" "$bs" "$qd" "$eng") || { echo "  aibench failed: $a"; status=1; continue; }
-        read -r fm fp fs fc <<<"$f"
-        read -r am ap <<<"$a"
+        # Who goes first alternates (fio, aibench, aibench, fio, ...): a
+        # disk that is slower just after the other tool's file went away
+        # then costs both the same.
+        if [ $((r % 2)) = 1 ]; then
+            f=$(run_fio "$pat" "$bs" "$qd" "$eng") || { echo "  fio failed"; status=1; continue; }
+            a=$(run_aib "$pat" "$bs" "$qd" "$eng") || { echo "  aibench failed: $a"; status=1; continue; }
+        else
+            a=$(run_aib "$pat" "$bs" "$qd" "$eng") || { echo "  aibench failed: $a"; status=1; continue; }
+            f=$(run_fio "$pat" "$bs" "$qd" "$eng") || { echo "  fio failed"; status=1; continue; }
+        fi
+        read -r fm fp fs fc fl fi <<<"$f"
+        read -r am ap al ai <<<"$a"
         tr=$(awk -v a="$am" -v b="$fm" 'BEGIN { printf "%.3f", a / b }')
         pr=$(awk -v a="$ap" -v b="$fp" 'BEGIN { printf "%.3f", a / b }')
-        tput_r+=("$tr"); p99_r+=("$pr")
-        printf "  %-9s bs=%-3s qd=%-2s %-8s round %d: fio %8.1f MB/s p99 %8.1f us (slat %5.2f us, cpu %5.1f%%) | aibench %8.1f MB/s p99 %8.1f us | ratio %s, p99 %s\n" \
-            "$name" "$bs" "$qd" "$eng" "$r" "$fm" "$fp" "$fs" "$fc" "$am" "$ap" "$tr" "$pr"
+        tput_r+=("$tr"); p99_r+=("$pr"); cpu_r+=("$fc")
+        # IOs in flight on average (Little's law: mean latency x IOPS): near
+        # qd when a tool keeps its queue full, so its latencies agree with
+        # its own throughput even where the two tools' throughputs differ.
+        inflight=$(awk -v fl="$fl" -v fi="$fi" -v al="$al" -v ai="$ai" 'BEGIN { printf "in flight fio %.1f aibench %.1f", fl * fi / 1e6, al * ai / 1e6 }')
+        printf "  %-9s bs=%-3s qd=%-2s %-8s round %d: fio %8.1f MB/s p99 %8.1f us (slat %5.2f us, cpu %5.1f%%) | aibench %8.1f MB/s p99 %8.1f us | ratio %s, p99 %s | %s\n" \
+            "$name" "$bs" "$qd" "$eng" "$r" "$fm" "$fp" "$fs" "$fc" "$am" "$ap" "$tr" "$pr" "$inflight"
     done
     [ ${#tput_r[@]} -gt 0 ] || continue
     mt=$(printf '%s\n' "${tput_r[@]}" | median)
     mp=$(printf '%s\n' "${p99_r[@]}" | median)
     ok=$(awk -v t="$mt" -v p="$mp" 'BEGIN { print (t >= 0.95 && p >= 0.85 && p <= 1.15) ? "ok" : "MISS" }')
     [ "$ok" = ok ] || status=1
-    printf "RATIO io %-9s bs=%-3s qd=%-2s %-8s MB/s aibench/fio %s (>= 0.95)  p99 aibench/fio %s (0.85..1.15)  %s\n" \
-        "$name" "$bs" "$qd" "$eng" "$mt" "$mp" "$ok"
+    mc=$(printf '%s\n' "${cpu_r[@]}" | median)
+    printf "RATIO io %-9s bs=%-3s qd=%-2s %-8s MB/s aibench/fio %s (>= 0.95)  p99 aibench/fio %s (0.85..1.15)  %s  (fio CPU %s%%)\n" \
+        "$name" "$bs" "$qd" "$eng" "$mt" "$mp" "$ok" "$mc"
 done
 exit $status

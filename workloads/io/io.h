@@ -106,7 +106,9 @@ int aib_io_check_dir(const struct io_params *p, struct io_dirinfo *out, struct a
 /* Creates base/aibench-io.XXXXXX (mode 0700). */
 int aib_io_make_workdir(const char *base, char *out, size_t len, struct aib_err *err);
 /* Creates name in the work directory (O_EXCL: never an existing file) and
- * fills it with prefill data for addresses addr0...; fd stays closed. */
+ * fills it with prefill data for addresses addr0..., with O_DIRECT where
+ * the file system takes it (scratch: IO_ALIGN-aligned, scratch_len a
+ * multiple of IO_ALIGN); fd stays closed. */
 int aib_io_create_file(int dirfd, const char *name, uint64_t len, uint64_t addr0, uint64_t key,
                    uint8_t *scratch, size_t scratch_len, struct aib_err *err);
 /* fsyncs the file and drops it from the page cache, so the timed part

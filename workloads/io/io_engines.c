@@ -1,6 +1,7 @@
 /* The two IO engines. Each job owns its fd, buffers, ring and histograms,
  * so jobs share nothing but the abort flag. Per-IO latency is taken here
- * (submission to completion, as fio's clat) because the engine times whole
+ * (from just before submission to completion: fio's "lat", slat + clat;
+ * for psync, where fio's slat is 0, its clat) because the engine times whole
  * batches only; the batch timing itself stays with the engine. */
 #include <errno.h>
 #include <inttypes.h>

@@ -65,7 +65,7 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
     mean = ok ? mean : 1; /* the rates are then marked missing */
     const char *none = ok ? NULL : "no timed samples";
     char note[128];
-    const char *lat_note = "per IO, submission to completion (fio clat); histogram error <= 0.4%";
+    const char *lat_note = "per IO, submission to completion (fio lat; clat for psync); histogram error <= 0.4%";
 
     if (p->pattern == P_LOADER) {
         double fps = r->ops / mean;
