@@ -5,7 +5,8 @@
 # run fails or a ratio misses its target.
 # usage: AIBENCH=build/aibench perf_io.sh   (env: ROUNDS=3 SECS=4 SIZE=1G DIR=/var/tmp,
 #        CASES=regex to run only the matching cases, e.g. CASES='randread.*psync',
-#        AIB_ARGS=extra aibench run options, e.g. AIB_ARGS='--profilers none')
+#        AIB_ARGS=extra aibench run options, e.g. AIB_ARGS='--profilers none',
+#        CPUS=CPU list for both tools (taskset), FIO_LAYOUT=direct: see below)
 set -u
 A=${AIBENCH:?set AIBENCH to the aibench binary}
 ROUNDS=${ROUNDS:-3}
@@ -34,6 +35,15 @@ run_fio() {
     # its own) and removed after it (as aibench removes its own), and a
     # fresh random sequence: both tools see the same history.
     settle
+    # FIO_LAYOUT=direct: the file is written first by an O_DIRECT fio job,
+    # as aibench writes its prefill, instead of fio's own layout (through
+    # the page cache, then dropped); on a VM the two read back at
+    # different speeds (docs/performance.md).
+    if [ "${FIO_LAYOUT:-}" = direct ]; then
+        fio --name=layout --directory="$work" --filename=fio.data --size="$SIZE" --bs=1M --rw=write \
+            --ioengine=psync --direct=1 --output-format=terse >/dev/null 2>&1 || return 1
+        settle
+    fi
     $pin fio --name=perf --directory="$work" --filename=fio.data --size="$SIZE" --bs="$bs" --rw="$(fio_rw "$pat")" \
         --ioengine="$eng" --iodepth="$qd" --direct=1 --overwrite=1 --randrepeat=0 --time_based --runtime="$SECS" \
         --lat_percentiles=1 \
@@ -86,7 +96,7 @@ fi
 
 status=0
 echo "machine: $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine shows here)"
-echo "io vs fio: size $SIZE, direct=1, ${SECS}s per run, $ROUNDS rounds alternating (dir $work)${pin:+, both on CPUs $CPUS}"
+echo "io vs fio: size $SIZE, direct=1, ${SECS}s per run, $ROUNDS rounds alternating (dir $work)${pin:+, both on CPUs $CPUS}${FIO_LAYOUT:+, fio layout: $FIO_LAYOUT}"
 for c in "${cases[@]}"; do
     [[ $c =~ ${CASES:-.} ]] || continue
     read -r name pat bs qd eng <<<"$c"
