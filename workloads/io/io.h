@@ -49,6 +49,12 @@ struct io_params {
 #define IO_SPARSE_STRIDE 4096
 #define IO_WLOG 64                   /* recent writes kept per job for read-back */
 #define IO_ALIGN 4096                /* buffer alignment (O_DIRECT needs <= this) */
+/* io_uring: IOs per submission (fio's iodepth_batch_submit). The device
+ * starts on the first few while the rest are prepared; handing it the whole
+ * queue in one call makes IOs travel in convoys on a virtio disk whose
+ * backend serves one notification's requests in turn (qd=32, 4k random
+ * reads on a 2-CPU VM: 395-645 MB/s whole queue, 739-766 MB/s by 4). */
+#define IO_URING_BATCH 4
 #define IO_DATA_NAME "data"
 
 static inline int io_is_write(int pattern) { return pattern == P_SEQWRITE || pattern == P_RANDWRITE || pattern == P_RWMIX; }

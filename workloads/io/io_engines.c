@@ -168,6 +168,19 @@ static int reap(struct io_job *j, uint64_t *done)
     return rc;
 }
 
+/* Stamps the IOs prepared in slots [from, to) with their submission time. */
+static void stamp_prepared(struct io_job *j, unsigned from, unsigned to)
+{
+    uint64_t t0 = aib_io_now_ns();
+    for (unsigned i = from; i < to; i++)
+        if (j->slots[i].busy == 2) {
+            j->slots[i].busy = 1;
+            j->slots[i].t0 = t0;
+        }
+}
+
+static int submit_failed(int ret) { return ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY; }
+
 int aib_io_job_run_uring(struct io_job *j, uint64_t ios)
 {
     struct io_state *s = j->s;
@@ -183,8 +196,9 @@ int aib_io_job_run_uring(struct io_job *j, uint64_t ios)
                 return rc;
             continue;
         }
-        /* Keep the queue full: one new IO for each free slot. */
-        unsigned fresh = 0;
+        /* Keep the queue full: one new IO for each free slot, handed to the
+         * kernel IO_URING_BATCH at a time (io.h); the rest go with the wait. */
+        unsigned fresh = 0, from = 0;
         for (unsigned i = 0; i < depth && !sync_due && j->inflight < depth; i++) {
             struct io_slot *sl = &j->slots[i];
             if (sl->busy)
@@ -202,17 +216,20 @@ int aib_io_job_run_uring(struct io_job *j, uint64_t ios)
             j->inflight++;
             fresh++;
             sync_due = s->p.fsync && j->since_sync >= (uint64_t)s->p.fsync;
+            if (fresh % IO_URING_BATCH == 0) {
+                stamp_prepared(j, from, i + 1);
+                from = i + 1;
+                /* Not taken now (EAGAIN, EBUSY, EINTR): they stay in the
+                 * ring and go with the next call. */
+                int ret = io_uring_submit(&j->ring);
+                if (submit_failed(ret))
+                    return io_fail(j, AIB_EIO, "io_uring submit in %s failed: %s", s->workdir,
+                                   strerror(-ret));
+            }
         }
-        if (fresh) {
-            uint64_t t0 = aib_io_now_ns();
-            for (unsigned i = 0; i < depth; i++)
-                if (j->slots[i].busy == 2) {
-                    j->slots[i].busy = 1;
-                    j->slots[i].t0 = t0;
-                }
-        }
+        stamp_prepared(j, from, depth);
         int ret = io_uring_submit_and_wait(&j->ring, 1);
-        if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY)
+        if (submit_failed(ret))
             return io_fail(j, AIB_EIO, "io_uring submit in %s failed: %s", s->workdir,
                            strerror(-ret));
         int rc = reap(j, &done);
