@@ -6,7 +6,8 @@
 # usage: AIBENCH=build/aibench perf_io.sh   (env: ROUNDS=3 SECS=4 SIZE=1G DIR=/var/tmp,
 #        CASES=regex to run only the matching cases, e.g. CASES='randread.*psync',
 #        AIB_ARGS=extra aibench run options, e.g. AIB_ARGS='--profilers none',
-#        CPUS=CPU list for both tools (taskset), FIO_LAYOUT=direct: see below)
+#        CPUS=CPU list for both tools (taskset), FIO_LAYOUT=direct: see below,
+#        AA=1: fio against itself, the noise floor)
 set -u
 A=${AIBENCH:?set AIBENCH to the aibench binary}
 ROUNDS=${ROUNDS:-3}
@@ -72,9 +73,17 @@ print("%.3f %.3f %.2f %.1f %.3f %.1f" % (side["bw_bytes"] / 1e6, side["lat_ns"][
 # other's.
 settle() { sync; sleep 1; }
 
-# prints "MB/s p99_us mean_us iops" for one aibench run
+# prints "MB/s p99_us mean_us iops" for one aibench run; AA=1 runs fio in
+# its place (an A/A test: the spread of fio against itself is the noise
+# floor of every ratio this script prints on this machine)
 run_aib() {
     local pat=$1 bs=$2 qd=$3 eng=$4
+    if [ -n "${AA:-}" ]; then
+        local f
+        f=$(run_fio "$pat" "$bs" "$qd" "$eng") || return 1
+        awk '{ print $1, $2, $5, $6 }' <<<"$f"
+        return
+    fi
     settle
     # shellcheck disable=SC2086 # AIB_ARGS: extra options, word-split on purpose
     $pin "$A" --db "$work/perf.db" run ${AIB_ARGS:-} io -p dir="$work" -p size="$SIZE" -p pattern="$pat" -p bs="$bs" \
@@ -104,6 +113,7 @@ fi
 
 status=0
 echo "machine: $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine shows here)"
+[ -n "${AA:-}" ] && echo "AA=1: the aibench column is a second fio run (fio against itself)"
 echo "io vs fio: size $SIZE, direct=1, ${SECS}s per run, $ROUNDS rounds alternating (dir $work)${pin:+, both on CPUs $CPUS}${FIO_LAYOUT:+, fio layout: $FIO_LAYOUT}"
 for c in "${cases[@]}"; do
     [[ $c =~ ${CASES:-.} ]] || continue
@@ -120,7 +130,7 @@ for c in "${cases[@]}"; do
             a=$(run_aib "$pat" "$bs" "$qd" "$eng") || { echo "  aibench failed: $a"; status=1; continue; }
             f=$(run_fio "$pat" "$bs" "$qd" "$eng") || { echo "  fio failed"; status=1; continue; }
         fi
-        read -r fm fp fs fc fl fi <<<"$f"
+        read -r fm fp fs fc fl fio_iops <<<"$f"
         read -r am ap al ai <<<"$a"
         tr=$(awk -v a="$am" -v b="$fm" 'BEGIN { printf "%.3f", a / b }')
         pr=$(awk -v a="$ap" -v b="$fp" 'BEGIN { printf "%.3f", a / b }')
@@ -128,7 +138,7 @@ for c in "${cases[@]}"; do
         # IOs in flight on average (Little's law: mean latency x IOPS): near
         # qd when a tool keeps its queue full, so its latencies agree with
         # its own throughput even where the two tools' throughputs differ.
-        inflight=$(awk -v fl="$fl" -v fi="$fi" -v al="$al" -v ai="$ai" 'BEGIN { printf "in flight fio %.1f aibench %.1f", fl * fi / 1e6, al * ai / 1e6 }')
+        inflight=$(awk -v fl="$fl" -v fi="$fio_iops" -v al="$al" -v ai="$ai" 'BEGIN { printf "in flight fio %.1f aibench %.1f", fl * fi / 1e6, al * ai / 1e6 }')
         printf "  %-9s bs=%-3s qd=%-2s %-8s round %d: fio %8.1f MB/s p99 %8.1f us (slat %5.2f us, cpu %5.1f%%) | aibench %8.1f MB/s p99 %8.1f us | ratio %s, p99 %s | %s\n" \
             "$name" "$bs" "$qd" "$eng" "$r" "$fm" "$fp" "$fs" "$fc" "$am" "$ap" "$tr" "$pr" "$inflight"
     done
