@@ -42,6 +42,19 @@ positive "$(metric write_lat_p99_us pattern=rwmix,)" "write_lat_p99_us of rwmix"
 sqlite3 "$DB" "select note from result_metrics where name = 'iodepth'" | grep -q "engine psync (pread/pwrite), O_DIRECT" \
     || fail "engine not reported"
 
+# the buffers of IOs larger than a page are on 2 MiB pages where the kernel
+# has transparent huge pages, and the note says which pages were used
+expect_rc 0 $A --db "$DB" run io -p dir="$D" -p size=8M -p bs=1M,4k -p pattern=seqread $Q
+empty "$D"
+note_of() {
+    sqlite3 "$DB" "select m.note from result_metrics m join results r on r.id = m.result_id
+                   where m.name = 'iodepth' and r.params like '%$1%' order by r.id desc limit 1"
+}
+want="buffers on 2 MiB pages"
+case $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null) in *"[never]"* | "") want="buffers on 4 KiB pages" ;; esac
+note_of "bs=1048576," | grep -q "$want" || fail "bs=1M: wanted '$want' in '$(note_of bs=1048576,)'"
+note_of "bs=4096," | grep -q "buffers on 4 KiB pages" || fail "bs=4k: wanted 4 KiB pages in '$(note_of bs=4096,)'"
+
 # io_uring with a queue, several jobs, buffered and direct; fsync; the table shows GB/s
 expect_rc 0 $A --db "$DB" run io -p dir="$D" -p size=8M -p engine=io_uring -p iodepth=8 -p jobs=2 \
     -p pattern=randread,rwmix -p direct=0,1 $Q

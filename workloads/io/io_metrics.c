@@ -47,8 +47,10 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
     aib_hist_reset(hw);
     aib_hist_reset(hs);
     uint64_t reads = 0, writes = 0, bytes_r = 0, checked = 0;
+    unsigned huge = 0;
     for (unsigned i = 0; i < s->njobs; i++) {
         const struct io_job *j = &s->jobs[i];
+        huge += (unsigned)j->huge;
         aib_hist_merge(hr, j->hist_r);
         aib_hist_merge(hw, j->hist_w);
         aib_hist_merge(hs, j->hist_sync);
@@ -64,7 +66,10 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
     int ok = mean > 0;
     mean = ok ? mean : 1; /* the rates are then marked missing */
     const char *none = ok ? NULL : "no timed samples";
-    char note[128];
+    char note[192];
+    /* Which pages the buffers are on moves large-IO figures (io.h IO_HUGE). */
+    const char *pages = huge == s->njobs ? "buffers on 2 MiB pages"
+                        : huge ? "buffers partly on 2 MiB pages" : "buffers on 4 KiB pages";
     const char *lat_note = "per IO, submission to completion (fio lat; clat for psync); histogram error <= 0.4%";
 
     if (p->pattern == P_LOADER) {
@@ -76,8 +81,8 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
         aib_metric_put(&m, "mean_file_kib", avg / 1024, "KiB", reads > 0, NULL);
         put_lat(&m, "file_lat", hr, 1, "per file: open, read whole, close");
         aib_metric_put(&m, "files_read", (double)reads, "files", 1, "warm-up included");
-        snprintf(note, sizeof note, "files: %lld, reader threads: %lld, %s", (long long)p->files,
-                 (long long)p->jobs, p->direct ? "O_DIRECT" : "buffered");
+        snprintf(note, sizeof note, "files: %lld, reader threads: %lld, %s, %s", (long long)p->files,
+                 (long long)p->jobs, p->direct ? "O_DIRECT" : "buffered", pages);
         aib_metric_put(&m, "jobs", (double)p->jobs, "", 1, note);
         aib_metric_put(&m, "verified_files", (double)checked, "files", 1,
                        "size and the 512-byte headers of every file (every 4 KiB above 64 KiB); "
@@ -99,9 +104,9 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
         aib_metric_put(&m, "fsyncs", (double)hs->count, "", 1, NULL);
         put_lat(&m, "fsync_lat", hs, 0, NULL);
     }
-    snprintf(note, sizeof note, "engine %s, %s, %lld job(s)",
+    snprintf(note, sizeof note, "engine %s, %s, %lld job(s), %s",
              p->engine == E_URING ? "io_uring (liburing)" : "psync (pread/pwrite)",
-             p->direct ? "O_DIRECT" : "buffered", (long long)p->jobs);
+             p->direct ? "O_DIRECT" : "buffered", (long long)p->jobs, pages);
     aib_metric_put(&m, "iodepth", (double)p->iodepth, "", 1, note);
     aib_metric_put(&m, "verified_ios", (double)checked, "IOs", 1,
                    "every 512-byte header of every read (every 4 KiB above 64 KiB); every byte of "

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -98,10 +100,54 @@ static int io_validate(const struct aib_device *dev, const void *params, struct 
     return rc;
 }
 
-static void *alloc_buf(size_t len)
+/* AnonHugePages of this process, in KiB (0 where it cannot be read). */
+static long anon_huge_kb(void)
 {
-    void *b = NULL;
-    return posix_memalign(&b, IO_ALIGN, (len + IO_ALIGN - 1) / IO_ALIGN * IO_ALIGN) ? NULL : b;
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+/* IO memory (see IO_HUGE), mapped here rather than taken from malloc so
+ * it can be aligned to a huge page whatever allocator runs (a sanitizer's
+ * kept it off huge pages): on huge pages when io_len, the size of one IO,
+ * is over a page; touched now, in order, so no page is first faulted in by
+ * an IO in the timed part (fio fills its buffers at start-up too). *len
+ * becomes the mapped length, for free_io_mem; *huge says whether the kernel
+ * put it on huge pages. */
+static uint8_t *alloc_io_mem(size_t *len, size_t io_len, int *huge)
+{
+    int want_huge = io_len > 4096;
+    size_t align = want_huge ? IO_HUGE : IO_ALIGN;
+    size_t n = (*len + align - 1) / align * align, span = n + (want_huge ? IO_HUGE : 0);
+    uint8_t *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    uint8_t *b = m + ((align - (uintptr_t)m % align) % align);
+    if (b > m)
+        munmap(m, (size_t)(b - m));
+    if (m + span > b + n)
+        munmap(b + n, (size_t)(m + span - (b + n)));
+    long before = want_huge ? anon_huge_kb() : 0;
+    if (want_huge)
+        (void)madvise(b, n, MADV_HUGEPAGE); /* advice only: 4 KiB pages if refused */
+    memset(b, 0, n);
+    *huge = want_huge && anon_huge_kb() - before >= (long)(n / 1024);
+    *len = n;
+    return b;
+}
+
+static void free_io_mem(uint8_t *b, size_t len)
+{
+    if (b)
+        munmap(b, len);
 }
 
 static void io_free(struct io_state *s)
@@ -116,12 +162,8 @@ static void io_free(struct io_state *s)
             io_uring_queue_exit(&j->ring);
         if (j->fd >= 0)
             close(j->fd);
-        for (unsigned k = 0; j->slots && k < (unsigned)s->p.iodepth; k++) {
-            free(j->slots[k].rbuf);
-            free(j->slots[k].wbuf);
-        }
         free(j->slots);
-        free(j->vbuf);
+        free_io_mem(j->arena, j->arena_len);
         free(j->hist_r);
         free(j->hist_w);
         free(j->hist_sync);
@@ -160,20 +202,29 @@ static int init_job(struct io_state *s, unsigned i, struct aib_err *err)
     aib_hist_reset(j->hist_w);
     aib_hist_reset(j->hist_sync);
     size_t len = p->pattern == P_LOADER ? (size_t)p->file_max + 4096 : (size_t)p->bs;
+    size_t stride = (len + IO_ALIGN - 1) / IO_ALIGN * IO_ALIGN;
+    int rd = io_is_read(p->pattern), wr = io_is_write(p->pattern), vb = p->pattern != P_LOADER;
+    size_t nbuf = (size_t)depth * (size_t)(rd + wr) + (size_t)vb;
+    /* One allocation for all of the job's IO buffers. */
+    j->arena_len = nbuf * stride;
+    if (!(j->arena = alloc_io_mem(&j->arena_len, len, &j->huge)))
+        return aib_err_set(err, AIB_ENOMEM, "out of memory for IO buffers");
+    uint8_t *next = j->arena;
     for (unsigned k = 0; k < depth; k++) {
         struct io_slot *sl = &j->slots[k];
-        if (io_is_read(p->pattern) && !(sl->rbuf = alloc_buf(len)))
-            return aib_err_set(err, AIB_ENOMEM, "out of memory for IO buffers");
-        if (io_is_write(p->pattern)) {
-            if (!(sl->wbuf = alloc_buf(len)))
-                return aib_err_set(err, AIB_ENOMEM, "out of memory for IO buffers");
+        if (rd) {
+            sl->rbuf = next;
+            next += stride;
+        }
+        if (wr) {
+            sl->wbuf = next;
+            next += stride;
             aib_io_init_write_buf(sl->wbuf, len, s->key, i);
         }
     }
-    if (p->pattern == P_LOADER)
+    if (!vb)
         return 0;
-    if (!(j->vbuf = alloc_buf(len)))
-        return aib_err_set(err, AIB_ENOMEM, "out of memory for IO buffers");
+    j->vbuf = next;
     uint64_t per = (uint64_t)(p->size / p->bs) / s->njobs;
     j->first_block = per * i;
     j->nblocks = per;
@@ -225,8 +276,12 @@ static int io_setup(const struct aib_device *dev, const void *params, void **sta
         rc = aib_err_set(err, AIB_EIO, "cannot open %s: %s", s->workdir, strerror(errno));
         goto fail;
     }
-    size_t scratch_len = 1u << 20;
-    if (!(scratch = alloc_buf(scratch_len))) {
+    size_t scratch_len = 1u << 20, scratch_mapped = scratch_len;
+    /* The prefill goes out in 1 MiB writes from huge pages too: written
+     * from 4 KiB pages, the same file read back at half the speed on a VM
+     * (docs/performance.md). */
+    int scratch_huge;
+    if (!(scratch = alloc_io_mem(&scratch_mapped, scratch_len, &scratch_huge))) {
         rc = aib_err_set(err, AIB_ENOMEM, "out of memory");
         goto fail;
     }
@@ -254,11 +309,11 @@ static int io_setup(const struct aib_device *dev, const void *params, void **sta
             goto fail;
     if ((rc = aib_gang_start(&s->gang, s->njobs, io_gang_fn, s, err)))
         goto fail;
-    free(scratch);
+    free_io_mem(scratch, scratch_mapped);
     *state = s;
     return 0;
 fail:
-    free(scratch);
+    free_io_mem(scratch, scratch_mapped);
     io_free(s);
     return rc;
 }
