@@ -80,6 +80,9 @@ static int io_validate(const struct aib_device *dev, const void *params, struct 
                                p->size, p->jobs, p->bs, p->iodepth);
         bufs = (double)p->jobs * (double)p->iodepth * (double)p->bs * 2;
     }
+    /* each job's buffers are rounded up to a huge page (alloc_io_mem) */
+    if ((p->pattern == P_LOADER ? p->file_max + 4096 : p->bs) > 4096)
+        bufs += (double)p->jobs * IO_HUGE;
     if (dev->mem_bytes && bufs > 0.25 * (double)dev->mem_bytes)
         return aib_err_set(err, AIB_EUSAGE,
                            "jobs x iodepth x bs needs %.1f GiB of buffers, more than a quarter of "
