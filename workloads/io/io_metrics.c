@@ -66,7 +66,7 @@ int aib_io_metrics(void *state, struct aib_result *r, struct aib_err *err)
     int ok = mean > 0;
     mean = ok ? mean : 1; /* the rates are then marked missing */
     const char *none = ok ? NULL : "no timed samples";
-    char note[192];
+    char note[128];
     /* Which pages the buffers are on moves large-IO figures (io.h IO_HUGE). */
     const char *pages = huge == s->njobs ? "buffers on 2 MiB pages"
                         : huge ? "buffers partly on 2 MiB pages" : "buffers on 4 KiB pages";

@@ -43,6 +43,16 @@ static const struct aib_param io_params_decl[] = {
      "all of it is removed afterwards"},
 };
 
+/* Bytes of one IO buffer: a block, or for the loader a whole file and one
+ * block more (io_loader.c reads that much to see a longer file). */
+static size_t io_buf_len(const struct io_params *p)
+{
+    return p->pattern == P_LOADER ? (size_t)p->file_max + 4096 : (size_t)p->bs;
+}
+
+/* IOs larger than a page span pages, so their memory goes on huge pages. */
+static int wants_huge(size_t io_len) { return io_len > 4096; }
+
 static int io_validate(const struct aib_device *dev, const void *params, struct aib_err *err)
 {
     const struct io_params *p = params;
@@ -63,7 +73,7 @@ static int io_validate(const struct aib_device *dev, const void *params, struct 
             return aib_err_set(err, AIB_EUSAGE,
                                "file_min and file_max must be multiples of 4k with file_min <= "
                                "file_max");
-        bufs = (double)p->jobs * (double)(p->file_max + 4096);
+        bufs = (double)p->jobs * (double)io_buf_len(p);
     } else {
         if (p->bs % IO_UNIT && !p->direct)
             return aib_err_set(err, AIB_EUSAGE, "bs=%" PRId64 " is not a multiple of 512 bytes",
@@ -81,7 +91,7 @@ static int io_validate(const struct aib_device *dev, const void *params, struct 
         bufs = (double)p->jobs * (double)p->iodepth * (double)p->bs * 2;
     }
     /* each job's buffers are rounded up to a huge page (alloc_io_mem) */
-    if ((p->pattern == P_LOADER ? p->file_max + 4096 : p->bs) > 4096)
+    if (wants_huge(io_buf_len(p)))
         bufs += (double)p->jobs * IO_HUGE;
     if (dev->mem_bytes && bufs > 0.25 * (double)dev->mem_bytes)
         return aib_err_set(err, AIB_EUSAGE,
@@ -123,11 +133,11 @@ static long anon_huge_kb(void)
  * kept it off huge pages): on huge pages when io_len, the size of one IO,
  * is over a page; touched now, in order, so no page is first faulted in by
  * an IO in the timed part (fio fills its buffers at start-up too). *len
- * becomes the mapped length, for free_io_mem; *huge says whether the kernel
- * put it on huge pages. */
+ * becomes the mapped length, for free_io_mem; *huge (unless NULL) says
+ * whether the kernel put it on huge pages. */
 static uint8_t *alloc_io_mem(size_t *len, size_t io_len, int *huge)
 {
-    int want_huge = io_len > 4096;
+    int want_huge = wants_huge(io_len);
     size_t align = want_huge ? IO_HUGE : IO_ALIGN;
     size_t n = (*len + align - 1) / align * align, span = n + (want_huge ? IO_HUGE : 0);
     uint8_t *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -138,11 +148,12 @@ static uint8_t *alloc_io_mem(size_t *len, size_t io_len, int *huge)
         munmap(m, (size_t)(b - m));
     if (m + span > b + n)
         munmap(b + n, (size_t)(m + span - (b + n)));
-    long before = want_huge ? anon_huge_kb() : 0;
+    long before = want_huge && huge ? anon_huge_kb() : 0;
     if (want_huge)
         (void)madvise(b, n, MADV_HUGEPAGE); /* advice only: 4 KiB pages if refused */
     memset(b, 0, n);
-    *huge = want_huge && anon_huge_kb() - before >= (long)(n / 1024);
+    if (huge)
+        *huge = want_huge && anon_huge_kb() - before >= (long)(n / 1024);
     *len = n;
     return b;
 }
@@ -204,7 +215,7 @@ static int init_job(struct io_state *s, unsigned i, struct aib_err *err)
     aib_hist_reset(j->hist_r);
     aib_hist_reset(j->hist_w);
     aib_hist_reset(j->hist_sync);
-    size_t len = p->pattern == P_LOADER ? (size_t)p->file_max + 4096 : (size_t)p->bs;
+    size_t len = io_buf_len(p);
     size_t stride = (len + IO_ALIGN - 1) / IO_ALIGN * IO_ALIGN;
     int rd = io_is_read(p->pattern), wr = io_is_write(p->pattern), vb = p->pattern != P_LOADER;
     size_t nbuf = (size_t)depth * (size_t)(rd + wr) + (size_t)vb;
@@ -283,8 +294,7 @@ static int io_setup(const struct aib_device *dev, const void *params, void **sta
     /* The prefill goes out in 1 MiB writes from huge pages too: written
      * from 4 KiB pages, the same file read back at half the speed on a VM
      * (docs/performance.md). */
-    int scratch_huge;
-    if (!(scratch = alloc_io_mem(&scratch_mapped, scratch_len, &scratch_huge))) {
+    if (!(scratch = alloc_io_mem(&scratch_mapped, scratch_len, NULL))) {
         rc = aib_err_set(err, AIB_ENOMEM, "out of memory");
         goto fail;
     }
