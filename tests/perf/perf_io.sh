@@ -3,16 +3,17 @@
 # per-round figures and the median ratios aibench/fio for MB/s (target
 # >= 0.95) and p99 completion latency (target within 15%); exits 1 when a
 # run fails or a ratio misses its target.
-# usage: AIBENCH=build/aibench perf_io.sh   (env: ROUNDS=3 SECS=4 SIZE=1G DIR=/var/tmp,
+# usage: AIBENCH=build/aibench perf_io.sh   (env: ROUNDS=7 SECS=4 SIZE=1G DIR=/var/tmp,
 #        CASES=regex to run only the matching cases, e.g. CASES='randread.*psync',
 #        AIB_ARGS=extra aibench run options, e.g. AIB_ARGS='--profilers none',
-#        CPUS=CPU list for both tools (taskset), FIO_LAYOUT=direct: see below,
+#        CPUS=CPU list for both tools (taskset), FIO_LAYOUT=fio: see below,
 #        AA=1: fio against itself, the noise floor)
 set -u
 A=${AIBENCH:?set AIBENCH to the aibench binary}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-7}
 SECS=${SECS:-4}
 SIZE=${SIZE:-1G}
+case ${FIO_LAYOUT:-direct} in direct | fio) ;; *) echo "perf_io: FIO_LAYOUT must be direct or fio"; exit 2 ;; esac
 command -v fio >/dev/null || { echo "perf_io: fio not found (apt-get install fio)"; exit 1; }
 work=$(mktemp -d "${DIR:-/var/tmp}/aibench-perf-io.XXXXXX") || exit 1
 
@@ -56,14 +57,15 @@ run_fio() {
     # its own) and removed after it (as aibench removes its own), and a
     # fresh random sequence: both tools see the same history.
     settle
-    # FIO_LAYOUT=direct: the file is written first by an O_DIRECT fio job,
-    # as aibench writes its prefill, instead of fio's own layout (through
-    # the page cache, then dropped); on a VM the two read back at
-    # different speeds (docs/performance.md).
-    if [ "${FIO_LAYOUT:-}" = direct ]; then
+    # The file is written first by an O_DIRECT fio job in 1 MiB writes
+    # from huge pages, as aibench writes its prefill, and the job starts
+    # right after it, as aibench's does. How a file was written decides how
+    # it reads back on a VM's disk (docs/performance.md: seqread p99
+    # 1.275 against fio's own layout, 0.924 against this one).
+    # FIO_LAYOUT=fio leaves the layout to fio (through the page cache).
+    if [ "${FIO_LAYOUT:-direct}" = direct ]; then
         fio --name=layout --directory="$work" --filename=fio.data --size="$SIZE" --bs=1M --rw=write \
             --ioengine=psync --direct=1 --mem="$(fio_mem 1M)" --output-format=terse >/dev/null 2>&1 || return 1
-        settle
     fi
     # aibench refills every free slot and hands the new IOs to the kernel 4
     # per system call (IO_URING_BATCH, workloads/io/io.h), reaping every
@@ -72,6 +74,13 @@ run_fio() {
     # a 2-CPU VM (93% CPU, 413-443 MB/s alone; batched 637-714 MB/s).
     local batch=
     [ "$eng" = io_uring ] && batch="--iodepth_batch_submit=4 --iodepth_batch_complete_max=$qd"
+    # Both tools write new contents every time: fio rewrites part of every
+    # 512 bytes of its buffer before each write (its default
+    # scramble_buffers), aibench its 512-byte headers. fio's clock covers
+    # its rewrite (mean latency x IOPS 0.996), aibench's starts after it
+    # (0.88-0.97), so fio's 1 MiB write latencies are the higher
+    # (docs/performance.md); without the rewrite fio writes one unchanged
+    # buffer over and over, less work than aibench does.
     # shellcheck disable=SC2086 # batch: options, word-split on purpose
     $pin fio --name=perf --directory="$work" --filename=fio.data --size="$SIZE" --bs="$bs" --rw="$(fio_rw "$pat")" \
         --ioengine="$eng" --iodepth="$qd" --direct=1 --overwrite=1 --randrepeat=0 --time_based --runtime="$SECS" \
@@ -135,11 +144,11 @@ status=0
 echo "machine: $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine shows here)"
 [ -n "${AA:-}" ] && echo "AA=1: the aibench column is a second fio run (fio against itself)"
 [ -n "$hp_ok" ] || echo "note: no huge pages reserved (not root?): fio's buffers are on 4 KiB pages, aibench's on 2 MiB pages for IOs over 4 KiB; bs=1M ratios are not comparable"
-echo "io vs fio: size $SIZE, direct=1, ${SECS}s per run, $ROUNDS rounds alternating (dir $work)${pin:+, both on CPUs $CPUS}${FIO_LAYOUT:+, fio layout: $FIO_LAYOUT}"
+echo "io vs fio: size $SIZE, direct=1, ${SECS}s per run, $ROUNDS rounds alternating (dir $work)${pin:+, both on CPUs $CPUS}, fio's file: ${FIO_LAYOUT:-direct} layout"
 for c in "${cases[@]}"; do
     [[ $c =~ ${CASES:-.} ]] || continue
     read -r name pat bs qd eng <<<"$c"
-    tput_r=(); p99_r=(); cpu_r=()
+    tput_r=(); p99_r=(); cpu_r=(); fp_r=(); ap_r=()
     for r in $(seq "$ROUNDS"); do
         # Who goes first alternates (fio, aibench, aibench, fio, ...): a
         # disk that is slower just after the other tool's file went away
@@ -155,7 +164,7 @@ for c in "${cases[@]}"; do
         read -r am ap al ai <<<"$a"
         tr=$(awk -v a="$am" -v b="$fm" 'BEGIN { printf "%.3f", a / b }')
         pr=$(awk -v a="$ap" -v b="$fp" 'BEGIN { printf "%.3f", a / b }')
-        tput_r+=("$tr"); p99_r+=("$pr"); cpu_r+=("$fc")
+        tput_r+=("$tr"); p99_r+=("$pr"); cpu_r+=("$fc"); fp_r+=("$fp"); ap_r+=("$ap")
         # IOs in flight on average (Little's law: mean latency x IOPS): near
         # qd when a tool keeps its queue full, so its latencies agree with
         # its own throughput even where the two tools' throughputs differ.
@@ -169,6 +178,8 @@ for c in "${cases[@]}"; do
     ok=$(awk -v t="$mt" -v p="$mp" 'BEGIN { print (t >= 0.95 && p >= 0.85 && p <= 1.15) ? "ok" : "MISS" }')
     [ "$ok" = ok ] || status=1
     mc=$(printf '%s\n' "${cpu_r[@]}" | median)
+    mfp=$(printf '%s\n' "${fp_r[@]}" | median); map=$(printf '%s\n' "${ap_r[@]}" | median)
+    echo "  median p99 over the rounds: fio $mfp us, aibench $map us (ratio $(awk -v a="$map" -v b="$mfp" 'BEGIN { printf "%.3f", a / b }'))"
     printf "RATIO io %-9s bs=%-3s qd=%-2s %-8s MB/s aibench/fio %s (>= 0.95)  p99 aibench/fio %s (0.85..1.15)  %s  (fio CPU %s%%)\n" \
         "$name" "$bs" "$qd" "$eng" "$mt" "$mp" "$ok" "$mc"
 done
