@@ -47,10 +47,14 @@ cases=(
 )
 fio_rw() { case $1 in seqread) echo read ;; seqwrite) echo write ;; randread) echo randread ;; randwrite) echo randwrite ;; esac; }
 
-# prints "MB/s p99_us slat_us cpu% mean_us iops" for one fio run: total
-# latency (slat + clat, --lat_percentiles), as aibench stamps an IO just
-# before submitting it; fio's submission latency and CPU use show when fio
-# itself is the limit)
+# prints "MB/s p99_us slat_us cpu% mean_us iops" for one fio run. The
+# latency is fio's from the moment the IO is handed to the kernel, as
+# aibench stamps an IO just before that: for io_uring the total latency
+# (slat + clat, --lat_percentiles), for psync the completion latency
+# (clat: from just before pwrite/pread). fio's total latency for psync
+# writes also holds the rewrite of its buffer that comes before (see
+# scramble_buffers below): 1 MiB writes, lat mean 399 us, clat 356 us.
+# fio's submission latency and CPU use show when fio itself is the limit.
 run_fio() {
     local pat=$1 bs=$2 qd=$3 eng=$4
     # A fresh file each run, written before the job (as aibench pre-fills
@@ -76,11 +80,10 @@ run_fio() {
     [ "$eng" = io_uring ] && batch="--iodepth_batch_submit=4 --iodepth_batch_complete_max=$qd"
     # Both tools write new contents every time: fio rewrites part of every
     # 512 bytes of its buffer before each write (its default
-    # scramble_buffers), aibench its 512-byte headers. fio's clock covers
-    # its rewrite (mean latency x IOPS 0.996), aibench's starts after it
-    # (0.88-0.97), so fio's 1 MiB write latencies are the higher
-    # (docs/performance.md); without the rewrite fio writes one unchanged
-    # buffer over and over, less work than aibench does.
+    # scramble_buffers), aibench its 512-byte headers, each before the
+    # IO's clock starts (fio's clat; its total latency includes the
+    # rewrite). Without the rewrite fio writes one unchanged buffer over
+    # and over, less work than aibench does (docs/performance.md).
     # shellcheck disable=SC2086 # batch: options, word-split on purpose
     $pin fio --name=perf --directory="$work" --filename=fio.data --size="$SIZE" --bs="$bs" --rw="$(fio_rw "$pat")" \
         --ioengine="$eng" --iodepth="$qd" --direct=1 --overwrite=1 --randrepeat=0 --time_based --runtime="$SECS" \
@@ -90,8 +93,9 @@ run_fio() {
 import json, sys
 d = json.load(sys.stdin)["jobs"][0]
 side = d["write"] if d["write"]["io_bytes"] > 0 else d["read"]
-print("%.3f %.3f %.2f %.1f %.3f %.1f" % (side["bw_bytes"] / 1e6, side["lat_ns"]["percentile"]["99.000000"] / 1e3,
-      side["slat_ns"]["mean"] / 1e3, d["usr_cpu"] + d["sys_cpu"], side["lat_ns"]["mean"] / 1e3, side["iops"]))'
+lat = side["clat_ns" if sys.argv[1] == "psync" else "lat_ns"]
+print("%.3f %.3f %.2f %.1f %.3f %.1f" % (side["bw_bytes"] / 1e6, lat["percentile"]["99.000000"] / 1e3,
+      side["slat_ns"]["mean"] / 1e3, d["usr_cpu"] + d["sys_cpu"], lat["mean"] / 1e3, side["iops"]))' "$eng"
     local rc=$?
     rm -f "$work/fio.data"
     return $rc
