@@ -78,12 +78,10 @@ run_fio() {
     # a 2-CPU VM (93% CPU, 413-443 MB/s alone; batched 637-714 MB/s).
     local batch=
     [ "$eng" = io_uring ] && batch="--iodepth_batch_submit=4 --iodepth_batch_complete_max=$qd"
-    # Both tools write new contents every time: fio rewrites part of every
-    # 512 bytes of its buffer before each write (its default
-    # scramble_buffers), aibench its 512-byte headers, each before the
-    # IO's clock starts (fio's clat; its total latency includes the
-    # rewrite). Without the rewrite fio writes one unchanged buffer over
-    # and over, less work than aibench does (docs/performance.md).
+    # fio keeps its default scramble_buffers (part of every 512 bytes
+    # rewritten before each write), as aibench rewrites its headers: both
+    # write new contents every time; without it fio rewrites one unchanged
+    # buffer, less work than aibench's (docs/performance.md).
     # shellcheck disable=SC2086 # batch: options, word-split on purpose
     $pin fio --name=perf --directory="$work" --filename=fio.data --size="$SIZE" --bs="$bs" --rw="$(fio_rw "$pat")" \
         --ioengine="$eng" --iodepth="$qd" --direct=1 --overwrite=1 --randrepeat=0 --time_based --runtime="$SECS" \
@@ -132,6 +130,8 @@ print("%.3f %.3f %.3f %.1f" % (m["mb_s"]["value"], m["lat_p99_us"]["value"], m["
                               m["iops"]["value"]))'
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # CPUS=list runs both tools on those CPUs only (taskset): where the disk
@@ -166,8 +166,8 @@ for c in "${cases[@]}"; do
         fi
         read -r fm fp fs fc fl fio_iops <<<"$f"
         read -r am ap al ai <<<"$a"
-        tr=$(awk -v a="$am" -v b="$fm" 'BEGIN { printf "%.3f", a / b }')
-        pr=$(awk -v a="$ap" -v b="$fp" 'BEGIN { printf "%.3f", a / b }')
+        tr=$(ratio "$am" "$fm")
+        pr=$(ratio "$ap" "$fp")
         tput_r+=("$tr"); p99_r+=("$pr"); cpu_r+=("$fc"); fp_r+=("$fp"); ap_r+=("$ap")
         # IOs in flight on average (Little's law: mean latency x IOPS): near
         # qd when a tool keeps its queue full, so its latencies agree with
@@ -183,7 +183,7 @@ for c in "${cases[@]}"; do
     [ "$ok" = ok ] || status=1
     mc=$(printf '%s\n' "${cpu_r[@]}" | median)
     mfp=$(printf '%s\n' "${fp_r[@]}" | median); map=$(printf '%s\n' "${ap_r[@]}" | median)
-    echo "  median p99 over the rounds: fio $mfp us, aibench $map us (ratio $(awk -v a="$map" -v b="$mfp" 'BEGIN { printf "%.3f", a / b }'))"
+    echo "  median p99 over the rounds: fio $mfp us, aibench $map us (ratio $(ratio "$map" "$mfp"))"
     printf "RATIO io %-9s bs=%-3s qd=%-2s %-8s MB/s aibench/fio %s (>= 0.95)  p99 aibench/fio %s (0.85..1.15)  %s  (fio CPU %s%%)\n" \
         "$name" "$bs" "$qd" "$eng" "$mt" "$mp" "$ok" "$mc"
 done
